@@ -1,0 +1,140 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The portable monitor's interface to a host: VM lifecycle, the CPU
+ * back-end seam, and the handles a host front end (colinux-sim, the NT
+ * daemon) uses for the console and power.
+ *
+ * Lifecycle:
+ *
+ *   co_vm_create --> CREATED --load_kernel--> LOADED --start--> STARTED
+ *   STARTED --run--> RUNNING --(guest stops)--> STOPPED
+ *   any of LOADED..STOPPED --reset--> CREATED;  any --destroy--> gone
+ */
+#ifndef COLINUX_MONITOR_H
+#define COLINUX_MONITOR_H
+
+#include "host.h"
+#include "config.h"
+#include "abi/passage.h"
+
+struct co_vm;
+struct co_device;
+
+enum co_vm_state {
+	CO_VM_CREATED,
+	CO_VM_LOADED,
+	CO_VM_STARTED,
+	CO_VM_RUNNING,
+	CO_VM_STOPPED,
+};
+
+const char *co_vm_state_name(enum co_vm_state s);
+
+/* Why co_vm_run returned. */
+struct co_vm_exit {
+	int reason;		/* enum co_term_reason */
+	int code;		/* guest exit code (CO_TERM_POWEROFF) */
+	char text[CO_TEXT_SIZE];
+};
+const char *co_term_reason_name(int reason);
+
+/*
+ * The CPU back-end: how the guest gets the CPU. The Unicorn back-end, the
+ * bare-metal host's real passage and the tests' scripted guests all fit.
+ */
+struct co_cpu_ops {
+	const char *name;
+	/*
+	 * Called by co_vm_start once RAM, passage pages and the guest's
+	 * initial context exist.
+	 */
+	int (*attach)(struct co_vm *vm, void **priv);
+	/*
+	 * Give the CPU to the guest until it switches back. The operation it
+	 * asks for is in the shared page. A non-zero return is a CPU-level
+	 * failure (triple fault, budget exhausted): fill @exit (reason
+	 * CO_TERM_CPU_FAULT or CO_TERM_HUNG, text) and return -CO_EIO.
+	 */
+	int (*enter)(void *priv, struct co_vm_exit *exit);
+	/* Re-raise a host interrupt the guest forwarded (may be NULL). */
+	void (*host_irq)(void *priv, unsigned int vector);
+	void (*detach)(void *priv);
+};
+
+int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
+		 struct co_vm **out);
+/* Load an ELF64 vmlinux-style image; @err names what is wrong with it. */
+int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
+		      char *err, size_t errlen);
+int co_vm_load_initrd(struct co_vm *vm, const void *image, size_t len,
+		      char *err, size_t errlen);
+/* Convenience: read the files named in the configuration and load them. */
+int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen);
+int co_vm_start(struct co_vm *vm);
+/*
+ * Run the guest until it stops (returns 0 with @exit filled) or a host
+ * thread calls co_vm_kick (returns -CO_EBUSY; call again to go on).
+ */
+int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit);
+void co_vm_kick(struct co_vm *vm);				/* [any] */
+int co_vm_reset(struct co_vm *vm);
+void co_vm_destroy(struct co_vm *vm);
+
+enum co_vm_state co_vm_state(const struct co_vm *vm);
+
+/* Power events into the guest (CO_POWER_*). [vm] or under the VM lock */
+void co_vm_power(struct co_vm *vm, unsigned int event);
+
+/* For CPU back-ends and debuggers. */
+struct co_passage_shared *co_vm_shared(struct co_vm *vm);
+struct co_cpu_state *co_vm_host_state(struct co_vm *vm);
+/* Host frames of the passage: [0] code, [1] shared, [2] host state. */
+uint64_t co_vm_passage_pfn(const struct co_vm *vm, unsigned int which);
+/* Guest memory, for back-ends that need it (bounds-checked). */
+int co_vm_read_gpa(struct co_vm *vm, uint64_t gpa, void *buf, size_t len);
+int co_vm_write_gpa(struct co_vm *vm, uint64_t gpa, const void *buf,
+		    size_t len);
+int co_vm_gpa_to_hpa(const struct co_vm *vm, uint64_t gpa, uint64_t *hpa);
+uint64_t co_vm_ram_base(const struct co_vm *vm);
+uint64_t co_vm_ram_size(const struct co_vm *vm);
+/* Look up a symbol of the loaded kernel; -CO_ENOENT if none. */
+int co_vm_symbol(const struct co_vm *vm, const char *name, uint64_t *value);
+
+/* Statistics of one run. */
+struct co_vm_stats {
+	uint64_t switches;		/* guest -> host exits */
+	uint64_t ops[CO_OP_MAX];
+	uint64_t requests;		/* ring requests completed */
+	uint64_t irqs_raised;
+	uint64_t host_irqs;		/* forwarded */
+};
+void co_vm_stats(const struct co_vm *vm, struct co_vm_stats *st);
+
+/* Devices, by class and unit (NULL if absent). */
+struct co_device *co_vm_device(struct co_vm *vm, unsigned int dev_class,
+			       unsigned int unit);
+
+/* cocon */
+typedef void co_cocon_out_fn(void *ctx, const char *bytes, size_t len);
+void co_cocon_set_output(struct co_device *con, co_cocon_out_fn *fn,
+			 void *ctx);
+/* Keyboard bytes for the guest; buffered until it posts input buffers. */
+int co_cocon_input(struct co_device *con, const void *bytes, size_t len);
+/*
+ * The screen as text: rows separated by '\n', trailing blanks trimmed.
+ * Returns the length (excluding the NUL), or the length needed.
+ */
+size_t co_cocon_snapshot(struct co_device *con, char *buf, size_t size);
+/* Scrollback line @n (0 = oldest kept); -CO_ERANGE past the end. */
+int co_cocon_scrollback_line(struct co_device *con, unsigned int n,
+			     char *buf, size_t size);
+unsigned int co_cocon_scrollback_lines(struct co_device *con);
+
+/* conet */
+struct co_conet_stats {
+	uint64_t tx_frames, tx_bytes, tx_dropped_malformed, tx_dropped_oversize;
+	uint64_t rx_frames, rx_bytes, rx_dropped_nobuf;
+};
+void co_conet_stats(struct co_device *net, struct co_conet_stats *st);
+
+#endif
