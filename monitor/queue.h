@@ -40,6 +40,7 @@ struct co_request {
 	uint16_t op;
 	uint32_t flags;
 	uint64_t arg;
+	uint64_t arg2;
 	unsigned int nseg;
 	uint64_t total;			/* sum of segment lengths */
 	struct co_seg seg[CO_DESC_MAX_SEGS];

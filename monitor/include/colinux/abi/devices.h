@@ -38,7 +38,7 @@ enum co_cobd_op {
 	CO_COBD_READ	= 1,
 	CO_COBD_WRITE	= 2,
 	CO_COBD_FLUSH	= 3,	/* no segments; done when the data is on disk */
-	CO_COBD_DISCARD	= 4,	/* arg = sector, seg[0].len = bytes, no data */
+	CO_COBD_DISCARD	= 4,	/* arg = sector, arg2 = sectors, no segments */
 	CO_COBD_INFO	= 5,	/* one segment >= sizeof(struct co_cobd_info) */
 };
 

@@ -61,7 +61,7 @@ struct co_desc {
 	uint32_t flags;
 	uint64_t arg;		/* device argument (cobd: first sector) */
 	struct co_seg seg[CO_DESC_INLINE_SEGS];
-	uint64_t reserved;
+	uint64_t arg2;		/* second argument (cobd discard: sectors) */
 };
 CO_ABI_SIZE(co_desc, 64);
 CO_ABI_OFFSET(co_desc, op, 8);
@@ -69,6 +69,7 @@ CO_ABI_OFFSET(co_desc, nseg, 10);
 CO_ABI_OFFSET(co_desc, flags, 12);
 CO_ABI_OFFSET(co_desc, arg, 16);
 CO_ABI_OFFSET(co_desc, seg, 24);
+CO_ABI_OFFSET(co_desc, arg2, 56);
 
 struct co_cpl {
 	uint64_t id;
