@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The run loop as a guest sees it: operations, their results, protocol
+ * violations, idling, interrupts, and the lifecycle around a run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "co_test.h"
+#include "vm.h"
+
+static const char *const base_args[] = { "mem=16", NULL };
+
+static void step_terminate(struct co_test_guest *g, unsigned int entry)
+{
+	assert_int_equal(entry, 0);
+	assert_int_equal(g->sh->op, CO_OP_START);
+	co_test_terminate(g, CO_TERM_POWEROFF, 42, "bye from the guest");
+}
+
+static void poweroff_with_code_and_text(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_terminate, NULL, &g), 0);
+	assert_int_equal(co_vm_state(g->vm), CO_VM_STARTED);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	assert_int_equal(exit.code, 42);
+	assert_string_equal(exit.text, "bye from the guest");
+	assert_int_equal(co_vm_state(g->vm), CO_VM_STOPPED);
+	/* A stopped VM does not run again without a reset. */
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_ESTATE);
+	co_test_destroy(g);
+}
+
+struct time_ctx {
+	uint64_t mono[2], wall[2];
+};
+
+static void step_time(struct co_test_guest *g, unsigned int entry)
+{
+	struct time_ctx *t = g->ctx;
+
+	if (entry > 0) {
+		assert_int_equal(g->sh->op, CO_OP_RETURN);
+		assert_int_equal(g->sh->result, CO_ST_OK);
+		t->mono[entry - 1] = g->sh->param[0];
+		t->wall[entry - 1] = g->sh->param[1];
+	}
+	if (entry < 2)
+		co_test_op(g, CO_OP_GET_TIME, 0, 0, 0);
+	else
+		co_test_terminate(g, CO_TERM_POWEROFF, 0, "");
+}
+
+static void get_time_is_host_time(void **state)
+{
+	struct time_ctx t = { 0 };
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+	uint64_t before = co_host_monotonic_ns();
+
+	assert_int_equal(co_test_boot(base_args, step_time, &t, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	assert_true(t.mono[0] >= before);
+	assert_true(t.mono[1] >= t.mono[0]);
+	assert_true(t.mono[1] <= co_host_monotonic_ns());
+	/* Wall clock: after 2020, and consistent with the host's. */
+	assert_true(t.wall[0] > 1577836800ULL * 1000000000ULL);
+	assert_true(t.wall[1] >= t.wall[0]);
+	co_test_destroy(g);
+}
+
+struct op_case {
+	uint32_t op;
+	uint64_t p[3];
+	const char *expect;	/* in the diagnostic */
+};
+
+static void step_bad_op(struct co_test_guest *g, unsigned int entry)
+{
+	const struct op_case *c = g->ctx;
+
+	assert_int_equal(entry, 0);
+	co_test_op(g, c->op, c->p[0], c->p[1], c->p[2]);
+}
+
+static void protocol_violations_stop_the_vm(void **state)
+{
+	static const struct op_case cases[] = {
+		{ 999, { 0 }, "unknown operation 999" },
+		{ CO_OP_START, { 0 }, "unknown operation 1" },
+		{ CO_OP_RETURN, { 0 }, "unknown operation 2" },
+		{ CO_OP_TERMINATE, { CO_TERM_PROTOCOL, 0, 0 }, "only the host may use" },
+		{ CO_OP_TERMINATE, { 12345, 0, 0 }, "only the host may use" },
+		{ CO_OP_TERMINATE, { CO_TERM_PANIC, 0, CO_TEXT_SIZE }, "exceeds" },
+		{ CO_OP_TERMINATE, { CO_TERM_PANIC, 0, ~0ULL }, "exceeds" },
+		{ CO_OP_DEBUG_PRINT, { 1ULL << 40, 0, 0 }, "exceeds" },
+		{ CO_OP_FORWARD_IRQ, { 14, 0, 0 }, "not an external interrupt" },
+		{ CO_OP_FORWARD_IRQ, { 256, 0, 0 }, "not an external interrupt" },
+	};
+	unsigned int i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct co_test_guest *g;
+		struct co_vm_exit exit;
+
+		assert_int_equal(co_test_boot(base_args, step_bad_op,
+					      (void *)&cases[i], &g), 0);
+		assert_int_equal(co_test_run(g, &exit), CO_TERM_PROTOCOL);
+		if (!strstr(exit.text, cases[i].expect))
+			fail_msg("case %u: \"%s\" lacks \"%s\"", i, exit.text,
+				 cases[i].expect);
+		co_test_destroy(g);
+	}
+}
+
+static void step_panic_max_text(struct co_test_guest *g, unsigned int entry)
+{
+	memset(g->sh->text, 'x', CO_TEXT_SIZE);
+	co_test_op(g, CO_OP_TERMINATE, CO_TERM_PANIC, 7, CO_TEXT_SIZE - 1);
+}
+
+static void panic_text_at_the_limit(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_panic_max_text, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_PANIC);
+	assert_int_equal(strlen(exit.text), CO_TEXT_SIZE - 1);
+	co_test_destroy(g);
+}
+
+static void step_forward(struct co_test_guest *g, unsigned int entry)
+{
+	if (entry < 5)
+		co_test_op(g, CO_OP_FORWARD_IRQ, 32 + entry, 0, 0);
+	else
+		co_test_terminate(g, CO_TERM_HALT, 0, "");
+}
+
+static void forwarded_irqs_are_counted(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+	struct co_vm_stats st;
+
+	assert_int_equal(co_test_boot(base_args, step_forward, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_HALT);
+	co_vm_stats(g->vm, &st);
+	assert_int_equal(st.host_irqs, 5);
+	assert_int_equal(st.switches, 6);
+	assert_int_equal(st.ops[CO_OP_FORWARD_IRQ], 5);
+	co_test_destroy(g);
+}
+
+static void step_spin(struct co_test_guest *g, unsigned int entry)
+{
+	co_test_op(g, CO_OP_YIELD, 0, 0, 0);
+}
+
+static void a_guest_that_never_stops_is_reported(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_spin, NULL, &g), 0);
+	g->max_entries = 1000;
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_HUNG);
+	assert_non_null(strstr(exit.text, "budget"));
+	co_test_destroy(g);
+}
+
+static void step_idle_forever(struct co_test_guest *g, unsigned int entry)
+{
+	assert_int_equal(entry, 0);
+	co_test_op(g, CO_OP_IDLE, 0, 0, 0);
+}
+
+static void idle_with_nothing_to_wake_is_a_deadlock(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_idle_forever, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_DEADLOCK);
+	co_test_destroy(g);
+}
+
+struct sleep_ctx {
+	uint64_t start, woke;
+};
+
+static void step_sleep(struct co_test_guest *g, unsigned int entry)
+{
+	struct sleep_ctx *s = g->ctx;
+
+	switch (entry) {
+	case 0:
+		co_test_unmask(g, CO_IRQ_TIMER);
+		co_test_op(g, CO_OP_GET_TIME, 0, 0, 0);
+		break;
+	case 1:
+		s->start = g->sh->param[0];
+		co_test_op(g, CO_OP_SET_TIMER, s->start + 5000000, 0, 0);
+		break;
+	case 2:
+		co_test_op(g, CO_OP_IDLE, 0, 0, 0);
+		break;
+	case 3:
+		assert_true(co_test_irq_take(g, CO_IRQ_TIMER));
+		co_test_op(g, CO_OP_GET_TIME, 0, 0, 0);
+		break;
+	default:
+		s->woke = g->sh->param[0];
+		co_test_terminate(g, CO_TERM_POWEROFF, 0, "");
+	}
+}
+
+static void idle_sleeps_until_the_timer(void **state)
+{
+	struct sleep_ctx s = { 0 };
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_sleep, &s, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	/* Virtual time: exactly the deadline, not "about 5 ms". */
+	assert_true(s.woke >= s.start + 5000000);
+	assert_true(s.woke < s.start + 5000000 + 1000000);
+	co_test_destroy(g);
+}
+
+static void step_masked_timer(struct co_test_guest *g, unsigned int entry)
+{
+	/* The timer line stays masked: its interrupt must not end the idle. */
+	if (entry == 0)
+		co_test_op(g, CO_OP_SET_TIMER, co_host_monotonic_ns() + 1000, 0, 0);
+	else
+		co_test_op(g, CO_OP_IDLE, 0, 0, 0);
+}
+
+static void a_masked_interrupt_does_not_wake(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_masked_timer, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_DEADLOCK);
+	assert_true(g->sh->irq_pending[0] & (1ULL << CO_IRQ_TIMER));
+	co_test_destroy(g);
+}
+
+static void step_queue_setup_bad(struct co_test_guest *g, unsigned int entry)
+{
+	switch (entry) {
+	case 0:	/* no device owns queue 200 */
+		co_test_op(g, CO_OP_QUEUE_SETUP, 200, 0x400000, 4);
+		break;
+	case 1:
+		assert_int_equal(g->sh->result, CO_ST_INVAL);
+		co_test_op(g, CO_OP_QUEUE_SETUP, 100000, 0x400000, 4);
+		break;
+	case 2:
+		assert_int_equal(g->sh->result, CO_ST_INVAL);
+		/* the console's queue, a ring larger than allowed */
+		co_test_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, 0x400000,
+			   CO_RING_MAX_LOG2 + 1);
+		break;
+	case 3:
+		assert_int_equal(g->sh->result, CO_ST_INVAL);
+		/* a ring outside guest RAM */
+		co_test_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT,
+			   co_vm_ram_base(g->vm) + co_vm_ram_size(g->vm), 4);
+		break;
+	case 4:
+		assert_int_not_equal(g->sh->result, CO_ST_OK);
+		/* doorbells of queues nobody owns are ignored */
+		co_test_doorbell(g, 200);
+		co_test_doorbell(g, 255);
+		co_test_op(g, CO_OP_NOTIFY, 0, 0, 0);
+		break;
+	default:
+		assert_int_equal(g->sh->result, CO_ST_OK);
+		assert_int_equal(g->sh->doorbell[3], 0);
+		co_test_terminate(g, CO_TERM_POWEROFF, 0, "");
+	}
+}
+
+static void queue_setup_is_validated(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_queue_setup_bad, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	co_test_destroy(g);
+}
+
+static void step_kick(struct co_test_guest *g, unsigned int entry)
+{
+	if (entry == 2)
+		co_vm_kick(g->vm);
+	if (entry < 4)
+		co_test_op(g, CO_OP_YIELD, 0, 0, 0);
+	else
+		co_test_terminate(g, CO_TERM_POWEROFF, 3, "");
+}
+
+static void kick_returns_and_run_resumes(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_kick, NULL, &g), 0);
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_EBUSY);
+	assert_int_equal(g->entries, 3);
+	assert_int_equal(co_vm_state(g->vm), CO_VM_RUNNING);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	assert_int_equal(exit.code, 3);
+	assert_int_equal(g->entries, 5);
+	co_test_destroy(g);
+}
+
+static void step_power(struct co_test_guest *g, unsigned int entry)
+{
+	switch (entry) {
+	case 0:
+		co_test_unmask(g, CO_IRQ_POWER);
+		co_test_op(g, CO_OP_YIELD, 0, 0, 0);
+		co_vm_power(g->vm, CO_POWER_CTRL_ALT_DEL);
+		break;
+	case 1:
+		assert_true(co_test_irq_take(g, CO_IRQ_POWER));
+		assert_int_equal(g->sh->power_event, CO_POWER_CTRL_ALT_DEL);
+		co_test_terminate(g, CO_TERM_REBOOT, 0, "");
+		break;
+	}
+}
+
+static void power_events_reach_the_guest(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_power, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_REBOOT);
+	co_test_destroy(g);
+}
+
+static void lifecycle_states_are_enforced(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+	size_t len;
+	void *elf;
+	char msg[128];
+
+	assert_int_equal(co_test_create(base_args, step_terminate, NULL, &g), 0);
+	assert_int_equal(co_vm_state(g->vm), CO_VM_CREATED);
+	assert_int_equal(co_vm_start(g->vm), -CO_ESTATE);
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_ESTATE);
+
+	elf = co_test_make_elf(0, "\xf4", 1, &len);
+	assert_int_equal(co_vm_load_kernel(g->vm, elf, len, msg, sizeof(msg)), 0);
+	assert_int_equal(co_vm_state(g->vm), CO_VM_LOADED);
+	assert_int_equal(co_vm_load_kernel(g->vm, elf, len, msg, sizeof(msg)),
+			 -CO_ESTATE);
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_ESTATE);
+	assert_int_equal(co_vm_start(g->vm), 0);
+	assert_int_equal(co_vm_start(g->vm), -CO_ESTATE);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+
+	/* Reset: back to CREATED, RAM zeroed, and the VM boots again. */
+	assert_int_equal(co_vm_reset(g->vm), 0);
+	assert_int_equal(co_vm_state(g->vm), CO_VM_CREATED);
+	assert_false(g->attached);
+	assert_int_equal(co_vm_load_kernel(g->vm, elf, len, msg, sizeof(msg)), 0);
+	assert_int_equal(co_vm_start(g->vm), 0);
+	g->entries = 0;
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	assert_int_equal(exit.code, 42);
+	free(elf);
+	co_test_destroy(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(poweroff_with_code_and_text),
+		cmocka_unit_test(get_time_is_host_time),
+		cmocka_unit_test(protocol_violations_stop_the_vm),
+		cmocka_unit_test(panic_text_at_the_limit),
+		cmocka_unit_test(forwarded_irqs_are_counted),
+		cmocka_unit_test(a_guest_that_never_stops_is_reported),
+		cmocka_unit_test(idle_with_nothing_to_wake_is_a_deadlock),
+		cmocka_unit_test(idle_sleeps_until_the_timer),
+		cmocka_unit_test(a_masked_interrupt_does_not_wake),
+		cmocka_unit_test(queue_setup_is_validated),
+		cmocka_unit_test(kick_returns_and_run_resumes),
+		cmocka_unit_test(power_events_reach_the_guest),
+		cmocka_unit_test(lifecycle_states_are_enforced),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
