@@ -274,7 +274,7 @@ void *co_test_make_elf(uint64_t vaddr, const void *code, size_t code_len,
 	uint8_t *img;
 
 	if (!vaddr)
-		vaddr = paddr;
+		vaddr = 0xffffffff80000000ULL + paddr;
 	sym_off = (code_off + code_len + 7) & ~7UL;
 	str_off = sym_off + 2 * sizeof(Elf64_Sym);
 	shs_off = str_off + sizeof(strtab);

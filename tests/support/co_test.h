@@ -71,7 +71,8 @@ uint64_t co_test_scratch_gpa(struct co_test_guest *g, uint64_t size);
 
 /*
  * A minimal valid kernel image: one PT_LOAD of @code_len bytes at physical
- * offset 0x200000 (virtual @vaddr, 0 = same as physical), entry at its
+ * offset 0x200000 (virtual @vaddr, 0 = 0xffffffff80200000, linked high
+ * like Linux so it never collides with the identity map), entry at its
  * start, and a symbol table with "co_start". Caller frees with free().
  */
 void *co_test_make_elf(uint64_t vaddr, const void *code, size_t code_len,

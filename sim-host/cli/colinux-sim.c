@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * colinux-sim: boot a guest in the simulator with its console on the
+ * terminal.
+ *
+ *   colinux-sim run [KEY=VALUE ...] [@FILE]
+ *
+ * With no configuration it boots the bundled test guest: interactively
+ * (a small shell inside the guest) when standard input is a terminal,
+ * otherwise as an unattended demonstration. The exit status is the
+ * guest's (see usage()).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <colinux/monitor.h>
+#include <sim/sim.h>
+#include "../unicorn/co_unicorn.h"
+
+#define ESCAPE_KEY	0x1d	/* Ctrl-] */
+
+/* Exit statuses besides the guest's own power-off code. */
+enum {
+	EXIT_GUEST_ERROR	= 70,	/* panic, BUG */
+	EXIT_PROTOCOL		= 71,
+	EXIT_CPU_FAULT		= 72,
+	EXIT_HUNG		= 73,
+	EXIT_DEADLOCK		= 74,
+	EXIT_USAGE		= 64,
+	EXIT_BAD_IMAGE		= 65,
+	EXIT_HOST		= 69,
+};
+
+static struct termios saved_termios;
+static bool termios_saved;
+
+static void terminal_restore(void)
+{
+	if (termios_saved) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+		termios_saved = false;
+	}
+}
+
+static void on_fatal_signal(int sig)
+{
+	terminal_restore();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void terminal_raw(void)
+{
+	struct termios raw;
+
+	if (tcgetattr(STDIN_FILENO, &saved_termios))
+		return;
+	termios_saved = true;
+	atexit(terminal_restore);
+	signal(SIGTERM, on_fatal_signal);
+	signal(SIGHUP, on_fatal_signal);
+	signal(SIGSEGV, on_fatal_signal);
+	signal(SIGABRT, on_fatal_signal);
+	raw = saved_termios;
+	cfmakeraw(&raw);
+	/* Keep output post-processing so guest "\n" ends lines properly. */
+	raw.c_oflag |= OPOST | ONLCR;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
+}
+
+/* Keyboard bytes travel from the reader thread to the VM thread. */
+static struct {
+	pthread_mutex_t lock;
+	char buf[1024];
+	size_t len;
+	bool quit;
+	bool eof;
+} input = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+struct reader_ctx {
+	struct co_vm *vm;
+	bool raw;
+};
+
+static void *reader_main(void *arg)
+{
+	struct reader_ctx *rc = arg;
+	char c[64];
+
+	for (;;) {
+		ssize_t n = read(STDIN_FILENO, c, sizeof(c));
+		ssize_t i;
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&input.lock);
+		if (n <= 0) {
+			input.eof = true;
+		} else {
+			for (i = 0; i < n; i++) {
+				if (rc->raw && c[i] == ESCAPE_KEY)
+					input.quit = true;
+				else if (input.len < sizeof(input.buf))
+					input.buf[input.len++] = c[i];
+			}
+		}
+		pthread_mutex_unlock(&input.lock);
+		co_vm_kick(rc->vm);
+		if (n <= 0 || input.quit)
+			return NULL;
+	}
+}
+
+static void console_out(void *ctx, const char *bytes, size_t len)
+{
+	fwrite(bytes, 1, len, stdout);
+	fflush(stdout);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+"usage: colinux-sim run [KEY=VALUE ...] [@FILE]\n"
+"\n"
+"Boots a cooperative guest in the simulator (Unicorn CPU back-end) with its\n"
+"console on this terminal. Keys, as in the original coLinux:\n"
+"  kernel=PATH  initrd=PATH  mem=MB  memwindow=contiguous|paged\n"
+"  cobdN=PATH[,ro]  ethN=slirp[,MAC[,tcp:HOST:GUEST]]  ethN=pcap,FILE\n"
+"  ethN=loop,NAME  cocon=COLSxROWS  @FILE\n"
+"anything else goes on the guest's command line.\n"
+"With no keys it boots the bundled test guest (interactive on a terminal,\n"
+"an unattended demonstration otherwise). Press Ctrl-] to quit.\n"
+"\n"
+"Options (before the keys): --real-time  use the host clocks instead of\n"
+"  virtual time (the default, except when interactive)\n"
+"Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
+"violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
+"%d bad kernel image; %d host error.\n",
+		EXIT_GUEST_ERROR, EXIT_PROTOCOL, EXIT_CPU_FAULT, EXIT_HUNG,
+		EXIT_DEADLOCK, EXIT_USAGE, EXIT_BAD_IMAGE, EXIT_HOST);
+}
+
+static int exit_status(const struct co_vm_exit *e)
+{
+	switch (e->reason) {
+	case CO_TERM_POWEROFF:
+		return e->code & 0xff;
+	case CO_TERM_REBOOT:
+	case CO_TERM_HALT:
+	case CO_TERM_HOST:
+		return 0;
+	case CO_TERM_PANIC:
+	case CO_TERM_BUG:
+		return EXIT_GUEST_ERROR;
+	case CO_TERM_PROTOCOL:
+		return EXIT_PROTOCOL;
+	case CO_TERM_CPU_FAULT:
+		return EXIT_CPU_FAULT;
+	case CO_TERM_HUNG:
+		return EXIT_HUNG;
+	default:
+		return EXIT_DEADLOCK;
+	}
+}
+
+static const char *class_name(unsigned int c)
+{
+	switch (c) {
+	case CO_DEV_COCON: return "cocon";
+	case CO_DEV_COBD: return "cobd";
+	case CO_DEV_CONET: return "conet";
+	case CO_DEV_TIMER: return "timer";
+	case CO_DEV_POWER: return "power";
+	}
+	return "?";
+}
+
+static void print_summary(struct co_vm *vm, const struct co_config *cfg)
+{
+	unsigned int c, u;
+	uint64_t entry;
+
+	fprintf(stderr, "colinux-sim: kernel %s, %llu MiB RAM (%s), guest-physical 0x%llx\n",
+		cfg->kernel, (unsigned long long)(co_vm_ram_size(vm) >> 20),
+		cfg->contiguous ? "contiguous window" : "paged",
+		(unsigned long long)co_vm_ram_base(vm));
+	for (c = CO_DEV_COCON; c <= CO_DEV_CONET; c++) {
+		for (u = 0; u < 32; u++) {
+			struct co_device *d = co_vm_device(vm, c, u);
+
+			if (!d)
+				continue;
+			if (c == CO_DEV_COBD)
+				fprintf(stderr, "colinux-sim:   %s%u %s%s\n",
+					class_name(c), u, cfg->cobd[u].path,
+					cfg->cobd[u].readonly ? " (read-only)" : "");
+			else if (c == CO_DEV_CONET)
+				fprintf(stderr, "colinux-sim:   eth%u %s\n", u,
+					cfg->eth[u].kind == CO_NET_SLIRP ? "slirp (user-mode NAT)" :
+					cfg->eth[u].kind == CO_NET_PCAP ? cfg->eth[u].path :
+					"loopback pair");
+			else
+				fprintf(stderr, "colinux-sim:   cocon %ux%u\n",
+					cfg->cocon_cols, cfg->cocon_rows);
+		}
+	}
+	if (!co_vm_symbol(vm, "co_start", &entry))
+		fprintf(stderr, "colinux-sim: guest entry co_start = 0x%llx\n",
+			(unsigned long long)entry);
+	fprintf(stderr, "colinux-sim: command line \"%s\"\n", cfg->cmdline);
+}
+
+/* The bundled test guest sits next to us in the build tree. */
+static int bundled_guest(struct co_config *cfg, bool interactive,
+			 char *err, size_t errlen)
+{
+	char self[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n < 0)
+		return -CO_ENOENT;
+	self[n] = '\0';
+	slash = strrchr(self, '/');
+	if (slash)
+		*slash = '\0';
+	snprintf(path, sizeof(path), "kernel=%s/../../guest-drivers/testguest/testguest.elf",
+		 self);
+	if (co_config_parse_arg(cfg, path, err, errlen))
+		return -CO_EINVAL;
+	return co_config_parse_arg(cfg, interactive ? "shell" : "demo", err, errlen);
+}
+
+struct options {
+	bool real_time;
+	int first_key;
+};
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int i;
+
+	o->real_time = false;
+	if (argc < 2 || strcmp(argv[1], "run")) {
+		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+	}
+	for (i = 2; i < argc && !strncmp(argv[i], "--", 2); i++) {
+		if (!strcmp(argv[i], "--real-time")) {
+			o->real_time = true;
+		} else {
+			fprintf(stderr, "colinux-sim: unknown option %s\n", argv[i]);
+			return EXIT_USAGE;
+		}
+	}
+	o->first_key = i;
+	return -1;
+}
+
+static int run_vm(struct co_vm *vm, bool interactive)
+{
+	struct reader_ctx rc = { .vm = vm, .raw = interactive };
+	struct co_device *con = co_vm_device(vm, CO_DEV_COCON, 0);
+	struct co_vm_exit exit;
+	pthread_t reader;
+	bool have_reader = false;
+	int err;
+
+	co_cocon_set_output(con, console_out, NULL);
+	if (interactive) {
+		terminal_raw();
+		co_sim_external_source(true);
+		have_reader = !pthread_create(&reader, NULL, reader_main, &rc);
+	}
+	for (;;) {
+		err = co_vm_run(vm, &exit);
+		if (!err)
+			break;
+		if (err != -CO_EBUSY) {
+			fprintf(stderr, "colinux-sim: run failed: %s\n", co_strerror(err));
+			return EXIT_HOST;
+		}
+		pthread_mutex_lock(&input.lock);
+		if (input.len)
+			co_cocon_input(con, input.buf, input.len);
+		input.len = 0;
+		if (input.quit || input.eof) {
+			co_sim_external_source(false);
+			if (input.quit) {
+				pthread_mutex_unlock(&input.lock);
+				terminal_restore();
+				fprintf(stderr, "\r\ncolinux-sim: quit (Ctrl-])\n");
+				return 0;
+			}
+		}
+		pthread_mutex_unlock(&input.lock);
+	}
+	if (have_reader)
+		pthread_cancel(reader);
+	terminal_restore();
+	fprintf(stderr, "\ncolinux-sim: guest stopped: %s%s%s", co_term_reason_name(exit.reason),
+		exit.text[0] ? ": " : "", exit.text);
+	if (exit.reason == CO_TERM_POWEROFF)
+		fprintf(stderr, " (exit code %d)", exit.code);
+	fprintf(stderr, "\n");
+	return exit_status(&exit);
+}
+
+int main(int argc, char **argv)
+{
+	struct co_config cfg;
+	struct options o;
+	struct co_vm *vm;
+	char err[512] = "";
+	bool interactive = false;
+	int rc;
+
+	rc = parse_options(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	co_config_init(&cfg);
+	rc = co_config_parse_args(&cfg, argc - o.first_key, argv + o.first_key,
+				  err, sizeof(err));
+	if (!rc && !cfg.kernel) {
+		interactive = isatty(STDIN_FILENO);
+		rc = bundled_guest(&cfg, interactive, err, sizeof(err));
+	}
+	if (!rc)
+		rc = co_config_validate(&cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "colinux-sim: %s\n", err);
+		co_config_free(&cfg);
+		return EXIT_USAGE;
+	}
+	if (interactive || o.real_time)
+		co_sim_clock_real(true);
+
+	rc = co_vm_create(&cfg, &co_unicorn_cpu_ops, &vm);
+	if (rc) {
+		fprintf(stderr, "colinux-sim: cannot create the VM: %s\n", co_strerror(rc));
+		co_config_free(&cfg);
+		return EXIT_HOST;
+	}
+	rc = co_vm_load_files(vm, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "colinux-sim: %s\n", err);
+		rc = EXIT_BAD_IMAGE;
+		goto out;
+	}
+	rc = co_vm_start(vm);
+	if (rc) {
+		fprintf(stderr, "colinux-sim: cannot start the VM: %s\n", co_strerror(rc));
+		rc = EXIT_HOST;
+		goto out;
+	}
+	print_summary(vm, &cfg);
+	rc = run_vm(vm, interactive);
+out:
+	co_vm_destroy(vm);
+	co_config_free(&cfg);
+	return rc;
+}
