@@ -65,6 +65,8 @@ struct co_config {
 	uint16_t cocon_rows;
 	char cmdline[CO_CMDLINE_SIZE];
 	size_t cmdline_len;
+	/* Scalar keys given so far: a second mem= is an error, not an override. */
+	unsigned int seen_keys;
 };
 
 /* Defaults: 64 MiB, 80x25, paged RAM, no devices. */
