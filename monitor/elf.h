@@ -50,9 +50,23 @@ int co_elf_check_fits(const struct co_elf *elf, uint64_t ram_size,
 /* Look up a symbol (STT_FUNC, STT_OBJECT or STT_NOTYPE). */
 int co_elf_symbol(const struct co_elf *elf, const char *name, uint64_t *value);
 /*
+ * Segments linked in the upper half (where kernels live) are mapped at
+ * their link address in the boot page tables; lower-half link addresses
+ * are not (the kernel runs from the identity map of RAM, or builds its
+ * own tables: Linux links its per-CPU segment at 0).
+ */
+#define CO_ELF_UPPER_HALF	0xffff800000000000ULL
+static inline bool co_elf_vaddr_mapped(uint64_t vaddr)
+{
+	return vaddr >= CO_ELF_UPPER_HALF;
+}
+
+/*
  * The entry point as a virtual address in the boot page tables: e_entry if
- * it lies in some segment's [vaddr, vaddr+memsz), else ram_base + e_entry
- * if it lies in some segment's physical range, else -CO_EINVAL.
+ * it lies in an upper-half segment's [vaddr, vaddr+memsz); the identity
+ * address of its bytes if it lies in a lower-half segment's; else
+ * ram_base + e_entry if it lies in some segment's physical range; else
+ * -CO_EINVAL.
  */
 int co_elf_entry_va(const struct co_elf *elf, uint64_t ram_base,
 		    uint64_t *va);

@@ -78,16 +78,32 @@ static bool kicked(struct co_vm *vm)
 	return __atomic_load_n(&vm->kicked, __ATOMIC_SEQ_CST);
 }
 
+/*
+ * A device whose deadline stays in the past after its poll would make the
+ * idle loop spin; this many passes without sleeping means a device bug.
+ */
+#define CO_IDLE_MAX_SPINS	100000
+
 /* CO_OP_IDLE: sleep until an unmasked interrupt is pending. */
 static void idle(struct co_vm *vm)
 {
+	unsigned int spins = 0;
+
 	for (;;) {
+		uint64_t deadline;
 		int err;
 
 		devices_poll(vm);
 		if (vm->stopping || irq_deliverable(vm) || kicked(vm))
 			return;
-		err = co_host_event_wait(vm->wake, next_deadline(vm));
+		deadline = next_deadline(vm);
+		if (deadline <= co_host_monotonic_ns() &&
+		    ++spins > CO_IDLE_MAX_SPINS) {
+			co_vm_terminate(vm, CO_TERM_HOST, 0,
+					"a device keeps a deadline in the past while the guest idles (monitor bug)");
+			return;
+		}
+		err = co_host_event_wait(vm->wake, deadline);
 		if (err == -CO_EBUSY) {
 			co_vm_terminate(vm, CO_TERM_DEADLOCK, 0,
 					"the guest went idle with no timer set, no interrupt unmasked and pending, and nothing on the host that could wake it");

@@ -1,0 +1,281 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Loading the kernel and the initrd into guest RAM. The kernel goes where
+ * its segments' physical addresses say; the initrd as high as possible
+ * below the boot area, so the guest's free RAM stays one block.
+ */
+#include <colinux/abi/types.h>
+#include "boot.h"
+#include "lib.h"
+#include "vm.h"
+
+#define PAGE		CO_PAGE_SIZE
+#define MAX_FILE	(1ULL << 30)
+#define X(v)		((unsigned long long)(v))
+
+static void set_err(char *err, size_t errlen, const char *what,
+		    const char *msg)
+{
+	if (errlen)
+		co_snprintf(err, errlen, "%s: %s", what, msg);
+}
+
+static int check_room(struct co_vm *vm, const struct co_elf *elf,
+		      char *err, size_t errlen)
+{
+	char msg[256];
+	uint64_t start, size;
+	struct co_boot_layout l;
+	int ret;
+
+	ret = co_elf_check_fits(elf, vm->ram.size, msg, sizeof(msg));
+	if (ret) {
+		set_err(err, errlen, "kernel image", msg);
+		return ret;
+	}
+	ret = co_boot_layout(&vm->ram, elf, &l);
+	if (ret) {
+		co_snprintf(err, errlen,
+			    "kernel image: no room for the boot area in 0x%llx bytes of RAM",
+			    X(vm->ram.size));
+		return -CO_ERANGE;
+	}
+	start = l.start;
+	size = l.size;
+	if (vm->ram.base + elf->highest_paddr > start) {
+		co_snprintf(err, errlen,
+			    "kernel image: ends at RAM offset 0x%llx, inside the boot area at 0x%llx (0x%llx bytes at the top of RAM)",
+			    X(elf->highest_paddr), X(start - vm->ram.base),
+			    X(size));
+		return -CO_ERANGE;
+	}
+	return 0;
+}
+
+static int copy_segments(struct co_vm *vm, const struct co_elf *elf)
+{
+	const struct co_elf_segment *s;
+	unsigned int i;
+	uint64_t gpa;
+	int ret = 0;
+
+	for (i = 0; !ret && i < elf->nr_seg; i++) {
+		s = &elf->seg[i];
+		gpa = vm->ram.base + s->paddr;
+		ret = co_ram_write(&vm->ram, gpa, elf->image + s->offset,
+				   s->filesz);
+		if (!ret)
+			ret = co_ram_fill(&vm->ram, gpa + s->filesz, 0,
+					  s->memsz - s->filesz);
+	}
+	return ret;
+}
+
+int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
+		      char *err, size_t errlen)
+{
+	char msg[256];
+	struct co_elf elf;
+	uint8_t *copy;
+	uint64_t entry;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (vm->state != CO_VM_CREATED) {
+		co_snprintf(err, errlen, "kernel image: VM is %s, not created",
+			    co_vm_state_name(vm->state));
+		return -CO_ESTATE;
+	}
+	ret = co_elf_parse(&elf, image, len, msg, sizeof(msg));
+	if (ret) {
+		set_err(err, errlen, "kernel image", msg);
+		return ret;
+	}
+	ret = check_room(vm, &elf, err, errlen);
+	if (ret)
+		return ret;
+	/* Keep our own copy: symbols point into it for the VM's life. */
+	copy = co_host_alloc(len);
+	if (!copy) {
+		co_snprintf(err, errlen, "kernel image: no memory for a 0x%zx-byte copy", len);
+		return -CO_ENOMEM;
+	}
+	co_memcpy(copy, image, len);
+	ret = co_elf_parse(&elf, copy, len, msg, sizeof(msg));
+	if (!ret)
+		ret = co_elf_entry_va(&elf, vm->ram.base, &entry);
+	if (!ret)
+		ret = copy_segments(vm, &elf);
+	if (ret) {
+		co_snprintf(err, errlen, "kernel image: cannot load it: %s",
+			    co_strerror(ret));
+		co_host_free(copy);
+		return ret;
+	}
+	co_host_free(vm->kernel);
+	vm->kernel = copy;
+	vm->kernel_len = len;
+	vm->elf = elf;
+	vm->entry_va = entry;
+	vm->initrd_gpa = 0;
+	vm->initrd_size = 0;
+	vm->state = CO_VM_LOADED;
+	return 0;
+}
+
+int co_vm_load_initrd(struct co_vm *vm, const void *image, size_t len,
+		      char *err, size_t errlen)
+{
+	uint64_t boot, boot_size, kend, gpa;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (vm->state != CO_VM_LOADED || !vm->kernel) {
+		co_snprintf(err, errlen,
+			    "initrd: VM is %s; load the kernel first",
+			    co_vm_state_name(vm->state));
+		return -CO_ESTATE;
+	}
+	if (!len) {
+		co_snprintf(err, errlen, "initrd: image is empty");
+		return -CO_EINVAL;
+	}
+	ret = co_boot_area(vm, &boot, &boot_size);
+	if (ret)
+		return ret;
+	kend = vm->ram.base + CO_ALIGN_UP(vm->elf.highest_paddr, PAGE);
+	if (len > boot - kend) {
+		co_snprintf(err, errlen,
+			    "initrd: 0x%zx bytes do not fit between the kernel's end (0x%llx) and the boot area (0x%llx): 0x%llx bytes free",
+			    len, X(kend), X(boot), X(boot - kend));
+		return -CO_ERANGE;
+	}
+	gpa = (boot - len) & ~(PAGE - 1);
+	/* A previous initrd must not leak into the new one's neighbourhood. */
+	if (vm->initrd_size)
+		co_ram_fill(&vm->ram, vm->initrd_gpa, 0, vm->initrd_size);
+	ret = co_ram_write(&vm->ram, gpa, image, len);
+	if (ret) {
+		co_snprintf(err, errlen, "initrd: cannot copy it: %s",
+			    co_strerror(ret));
+		vm->initrd_gpa = 0;
+		vm->initrd_size = 0;
+		return ret;
+	}
+	vm->initrd_gpa = gpa;
+	vm->initrd_size = len;
+	return 0;
+}
+
+static int read_whole(struct co_host_file *f, const char *path, uint8_t *buf,
+		      size_t len, char *err, size_t errlen)
+{
+	size_t done = 0;
+	long n;
+
+	while (done < len) {
+		n = co_host_file_pread(f, buf + done, len - done, done);
+		if (n < 0) {
+			co_snprintf(err, errlen, "%s: read error at offset 0x%zx: %s",
+				    path, done, co_strerror((int)n));
+			return (int)n;
+		}
+		if (n == 0 || (size_t)n > len - done) {
+			co_snprintf(err, errlen,
+				    "%s: file ended at 0x%zx bytes, expected 0x%zx",
+				    path, done, len);
+			return -CO_EIO;
+		}
+		done += n;
+	}
+	return 0;
+}
+
+/* The whole of @path in a co_host_alloc'd buffer. */
+static int read_file(const char *path, uint8_t **out, size_t *out_len,
+		     char *err, size_t errlen)
+{
+	struct co_host_file *f;
+	uint64_t size;
+	uint8_t *buf = NULL;
+	int ret;
+
+	ret = co_host_file_open(path, CO_FILE_READ, &f);
+	if (ret) {
+		co_snprintf(err, errlen, "%s: cannot open: %s", path,
+			    co_strerror(ret));
+		return ret;
+	}
+	ret = co_host_file_size(f, &size);
+	if (ret) {
+		co_snprintf(err, errlen, "%s: cannot get its size: %s", path,
+			    co_strerror(ret));
+		goto out;
+	}
+	if (size == 0 || size > MAX_FILE) {
+		co_snprintf(err, errlen, "%s: size %llu is %s", path, X(size),
+			    size ? "over the 1 GiB limit" : "empty");
+		ret = -CO_EINVAL;
+		goto out;
+	}
+	buf = co_host_alloc(size);
+	if (!buf) {
+		co_snprintf(err, errlen, "%s: no memory for %llu bytes", path,
+			    X(size));
+		ret = -CO_ENOMEM;
+		goto out;
+	}
+	ret = read_whole(f, path, buf, size, err, errlen);
+	if (ret) {
+		co_host_free(buf);
+		goto out;
+	}
+	*out = buf;
+	*out_len = size;
+out:
+	co_host_file_close(f);
+	return ret;
+}
+
+int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen)
+{
+	char msg[320];
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	if (errlen)
+		err[0] = '\0';
+	if (!vm->cfg.kernel) {
+		co_snprintf(err, errlen, "no kernel= given");
+		return -CO_EINVAL;
+	}
+	ret = read_file(vm->cfg.kernel, &buf, &len, err, errlen);
+	if (ret)
+		return ret;
+	ret = co_vm_load_kernel(vm, buf, len, msg, sizeof(msg));
+	co_host_free(buf);
+	if (ret) {
+		co_snprintf(err, errlen, "%s: %s", vm->cfg.kernel, msg);
+		return ret;
+	}
+	if (!vm->cfg.initrd)
+		return 0;
+	ret = read_file(vm->cfg.initrd, &buf, &len, err, errlen);
+	if (ret)
+		return ret;
+	ret = co_vm_load_initrd(vm, buf, len, msg, sizeof(msg));
+	co_host_free(buf);
+	if (ret)
+		co_snprintf(err, errlen, "%s: %s", vm->cfg.initrd, msg);
+	return ret;
+}
+
+int co_vm_symbol(const struct co_vm *vm, const char *name, uint64_t *value)
+{
+	if (!vm->kernel)
+		return -CO_ENOENT;
+	return co_elf_symbol(&vm->elf, name, value);
+}
