@@ -118,11 +118,16 @@ struct co_device *co_vm_device(struct co_vm *vm, unsigned int dev_class,
 typedef void co_cocon_out_fn(void *ctx, const char *bytes, size_t len);
 void co_cocon_set_output(struct co_device *con, co_cocon_out_fn *fn,
 			 void *ctx);
-/* Keyboard bytes for the guest; buffered until it posts input buffers. */
+/*
+ * Keyboard bytes for the guest, buffered (4 KiB) until it posts input
+ * buffers. Returns how many bytes were taken (fewer: the rest did not
+ * fit), or -CO_EBUSY when the buffer is full. [vm] or under the VM lock.
+ */
 int co_cocon_input(struct co_device *con, const void *bytes, size_t len);
 /*
- * The screen as text: rows separated by '\n', trailing blanks trimmed.
- * Returns the length (excluding the NUL), or the length needed.
+ * The screen as text: rows joined by '\n' with none after the last,
+ * trailing blanks and trailing empty rows dropped (a blank screen is "").
+ * Returns the full length like snprintf; NUL-terminated when @size > 0.
  */
 size_t co_cocon_snapshot(struct co_device *con, char *buf, size_t size);
 /* Scrollback line @n (0 = oldest kept); -CO_ERANGE past the end. */
