@@ -17,7 +17,9 @@
 #define PAGE		CO_PAGE_SIZE
 #define GDT_CODE64	0x00af9a000000ffffULL
 #define GDT_DATA	0x00cf92000000ffffULL
-#define GDT_ENTRIES	4
+#define GDT_ENTRIES	6	/* null, null, code, data, 64-bit TSS (2) */
+#define GDT_TSS_OFFSET	0x100	/* the TSS, in the GDT page */
+#define TSS_LIMIT	0x67
 #define BOOT_CR0	0x80050033ULL	/* PG|AM|WP|NE|ET|MP|PE */
 #define BOOT_CR4	0x620ULL	/* OSXMMEXCPT|OSFXSR|PAE */
 #define BOOT_EFER	0x500ULL	/* LMA|LME */
@@ -133,9 +135,23 @@ static int build_tables(struct co_vm *vm, const struct co_boot_layout *l,
 	return err;
 }
 
+/*
+ * A TSS from the start, so the passage has a task register to save and
+ * restore even before the guest loads its own (its RSP0/IST are zero: a
+ * guest that takes interrupts from ring 3 must install its own TSS).
+ */
+static uint64_t tss_desc_low(uint64_t base)
+{
+	return TSS_LIMIT | ((base & 0xffffff) << 16) | (0x89ULL << 40) |
+	       (((base >> 24) & 0xff) << 56);
+}
+
 static int write_gdt(struct co_vm *vm, uint64_t gpa)
 {
-	uint64_t gdt[GDT_ENTRIES] = { 0, 0, GDT_CODE64, GDT_DATA };
+	uint64_t tss = gpa + GDT_TSS_OFFSET;
+	uint64_t gdt[GDT_ENTRIES] = {
+		0, 0, GDT_CODE64, GDT_DATA, tss_desc_low(tss), tss >> 32,
+	};
 
 	return co_ram_write(&vm->ram, gpa, gdt, sizeof(gdt));
 }
@@ -251,6 +267,7 @@ static void init_context(struct co_vm *vm, const struct co_boot_layout *l,
 	g->gdtr.base = l->gdt_gpa;	/* identity mapped */
 	g->cs = CO_BOOT_CS;
 	g->ss = g->ds = g->es = CO_BOOT_DS;
+	g->tr = CO_BOOT_TR;
 	g->dr7 = BOOT_DR7;
 	co_memcpy(&g->fxsave[0], &fcw, sizeof(fcw));
 	co_memcpy(&g->fxsave[24], &mxcsr, sizeof(mxcsr));

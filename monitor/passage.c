@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Passage pages: allocation and the shared page's initial contents. The
- * switch code itself and the transit address space are the arch code's.
+ * switch code itself and the transit address space are the arch code's
+ * (co_arch_passage_install: the code page is filled once, at creation, and
+ * survives resets).
  */
 #include "passage.h"
 #include "lib.h"
@@ -32,6 +34,9 @@ int co_passage_create(struct co_vm *vm)
 		goto fail;
 	}
 	shared_init(vm->shared);
+	err = co_arch_passage_install(vm);
+	if (err)
+		goto fail;
 	return 0;
 fail:
 	if (vm->shared)
@@ -58,6 +63,7 @@ void co_passage_destroy(struct co_vm *vm)
 
 	if (!vm->passage_pfn[0])
 		return;
+	co_arch_passage_remove(vm);
 	co_host_unmap(vm->shared, vm->passage_pfn[1]);
 	co_host_unmap(vm->host_state, vm->passage_pfn[2]);
 	co_host_pages_free(CO_ARRAY_SIZE(vm->passage_pfn), vm->passage_pfn);

@@ -251,7 +251,7 @@ static void check_context(struct booted *b)
 {
 	struct co_vm *vm = b->vm;
 	const struct co_cpu_state *c = &vm->shared->guest;
-	uint64_t gdt[4];
+	uint64_t gdt[6];
 	uint16_t fcw;
 	uint32_t mxcsr;
 
@@ -273,11 +273,12 @@ static void check_context(struct booted *b)
 	assert_int_equal(c->ss, CO_BOOT_DS);
 	assert_int_equal(c->ds, CO_BOOT_DS);
 	assert_int_equal(c->es, CO_BOOT_DS);
-	assert_int_equal(c->fs | c->gs | c->tr | c->ldtr, 0);
+	assert_int_equal(c->fs | c->gs | c->ldtr, 0);
+	assert_int_equal(c->tr, CO_BOOT_TR);
 	assert_int_equal(c->fs_base | c->gs_base | c->kernel_gs_base, 0);
 	assert_int_equal(c->dr7, 0x400);
 	assert_int_equal(c->idtr.base | c->idtr.limit, 0);
-	assert_int_equal(c->gdtr.limit, 31);
+	assert_int_equal(c->gdtr.limit, 47);
 	assert_int_equal(c->gdtr.base, b->l.gdt_gpa);
 	memcpy(&fcw, &c->fxsave[0], 2);
 	memcpy(&mxcsr, &c->fxsave[24], 4);
@@ -290,6 +291,16 @@ static void check_context(struct booted *b)
 	assert_int_equal(gdt[1], 0);
 	assert_int_equal(gdt[CO_BOOT_CS / 8], 0x00af9a000000ffffULL);
 	assert_int_equal(gdt[CO_BOOT_DS / 8], 0x00cf92000000ffffULL);
+	/* An available 64-bit TSS, limit 0x67, at GDT + 0x100. */
+	{
+		uint64_t tss = b->l.gdt_gpa + 0x100;
+		uint64_t lo = gdt[CO_BOOT_TR / 8], hi = gdt[CO_BOOT_TR / 8 + 1];
+
+		assert_int_equal(lo & 0xffff, 0x67);
+		assert_int_equal((lo >> 40) & 0xff, 0x89);
+		assert_int_equal(((lo >> 16) & 0xffffff) | ((lo >> 56) << 24) |
+				 (hi << 32), tss);
+	}
 }
 
 static void boot_paged(void **state)

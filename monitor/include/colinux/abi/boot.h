@@ -72,5 +72,6 @@ CO_ABI_OFFSET(co_boot_params, cmdline, 0x920);
 /* Selectors of the GDT the monitor builds for the first entry (Linux's). */
 #define CO_BOOT_CS		0x10
 #define CO_BOOT_DS		0x18
+#define CO_BOOT_TR		0x20	/* 64-bit TSS, in the GDT's page */
 
 #endif

@@ -19,6 +19,8 @@
 /* PML4 slot 256: the "guard hole, reserved for hypervisor" of Linux x86-64. */
 #define CO_PASSAGE_GUEST_VA	0xffff800000000000ULL
 #define CO_PASSAGE_CODE_VA	CO_PASSAGE_GUEST_VA
+/* The guest switches to the host with a plain "call" here (no arguments). */
+#define CO_PASSAGE_TO_HOST_VA	CO_PASSAGE_CODE_VA
 #define CO_PASSAGE_SHARED_VA	(CO_PASSAGE_GUEST_VA + CO_PAGE_SIZE)
 
 #define CO_PASSAGE_MAGIC	0x53504f43u	/* "COPS" */

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Installing the x86-64 switch in a VM's passage pages: the code blob goes
+ * into the code page, and a transit address space is built from host
+ * frames. The transit space maps the code page at both addresses the
+ * switch runs at (the host's VA of it and CO_PASSAGE_CODE_VA), plus the
+ * shared and host-state pages after the guest copy, so that the switch can
+ * read the other side's CR3 before it enters that side's space.
+ */
+#include <stddef.h>
+#include <colinux/abi/passage.h>
+#include "../../lib.h"
+#include "../../passage.h"
+#include "../../pgtable.h"
+#include "../../vm.h"
+#include "switch.h"
+
+#define ST_OFF(f)	__builtin_offsetof(struct co_cpu_state, f)
+CO_ABI_ASSERT(ST_OFF(rbx) == CO_ST_RBX && ST_OFF(rbp) == CO_ST_RBP);
+CO_ABI_ASSERT(ST_OFF(r12) == CO_ST_R12 && ST_OFF(r15) == CO_ST_R15);
+CO_ABI_ASSERT(ST_OFF(rsp) == CO_ST_RSP && ST_OFF(rip) == CO_ST_RIP);
+CO_ABI_ASSERT(ST_OFF(rflags) == CO_ST_RFLAGS && ST_OFF(rdi) == CO_ST_RDI);
+CO_ABI_ASSERT(ST_OFF(rsi) == CO_ST_RSI && ST_OFF(cr0) == CO_ST_CR0);
+CO_ABI_ASSERT(ST_OFF(cr2) == CO_ST_CR2 && ST_OFF(cr3) == CO_ST_CR3);
+CO_ABI_ASSERT(ST_OFF(cr4) == CO_ST_CR4 && ST_OFF(efer) == CO_ST_EFER);
+CO_ABI_ASSERT(ST_OFF(gdtr) == CO_ST_GDTR && ST_OFF(idtr) == CO_ST_IDTR);
+CO_ABI_ASSERT(ST_OFF(cs) == CO_ST_CS && ST_OFF(ss) == CO_ST_SS);
+CO_ABI_ASSERT(ST_OFF(ds) == CO_ST_DS && ST_OFF(es) == CO_ST_ES);
+CO_ABI_ASSERT(ST_OFF(fs) == CO_ST_FS && ST_OFF(gs) == CO_ST_GS);
+CO_ABI_ASSERT(ST_OFF(tr) == CO_ST_TR && ST_OFF(ldtr) == CO_ST_LDTR);
+CO_ABI_ASSERT(ST_OFF(fs_base) == CO_ST_FS_BASE);
+CO_ABI_ASSERT(ST_OFF(gs_base) == CO_ST_GS_BASE);
+CO_ABI_ASSERT(ST_OFF(kernel_gs_base) == CO_ST_KGS_BASE);
+CO_ABI_ASSERT(ST_OFF(star) == CO_ST_STAR && ST_OFF(lstar) == CO_ST_LSTAR);
+CO_ABI_ASSERT(ST_OFF(cstar) == CO_ST_CSTAR);
+CO_ABI_ASSERT(ST_OFF(sfmask) == CO_ST_SFMASK && ST_OFF(dr7) == CO_ST_DR7);
+CO_ABI_ASSERT(ST_OFF(xcr0) == CO_ST_XCR0 && ST_OFF(fxsave) == CO_ST_FXSAVE);
+CO_ABI_ASSERT(__builtin_offsetof(struct co_passage_shared, guest) ==
+	      CO_SHARED_GUEST);
+CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET >= sizeof(struct co_cpu_state));
+CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET + sizeof(struct co_passage_priv) <=
+	      CO_PAGE_SIZE);
+CO_ABI_ASSERT(CO_PASSAGE_SHARED_VA == CO_PASSAGE_CODE_VA + CO_PAGE_SIZE);
+CO_ABI_ASSERT(CO_PASSAGE_TRANSIT_MAX == CO_TRANSIT_TABLES);
+
+#define PRIV_MAGIC	0x7672705f7373ULL	/* "ss_prv" */
+#define TABLE_FLAGS	(CO_PTE_P | CO_PTE_W | CO_PTE_A)
+#define LEAF_FLAGS	(CO_PTE_P | CO_PTE_A)
+
+struct transit {
+	uint64_t *table[CO_TRANSIT_TABLES];
+	const uint64_t *pfn;
+	unsigned int used;
+};
+
+static struct co_passage_priv *priv_of(const struct co_vm *vm)
+{
+	return (struct co_passage_priv *)((uint8_t *)vm->host_state +
+					  CO_PASSAGE_PRIV_OFFSET);
+}
+
+size_t co_passage_code_size(void)
+{
+	return (size_t)(co_passage_code_end - co_passage_code_start);
+}
+
+static uint64_t entry_offset(const uint8_t *entry)
+{
+	return (uint64_t)(entry - co_passage_code_start);
+}
+
+static unsigned int pt_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}
+
+static uint64_t *table_of(struct transit *t, uint64_t entry)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->used; i++) {
+		if (t->pfn[i] == (entry & CO_PTE_ADDR) >> CO_PAGE_SHIFT)
+			return t->table[i];
+	}
+	return NULL;
+}
+
+/* Map the 4 KiB page at @va to frame @pfn, read-only. */
+static int transit_map(struct transit *t, uint64_t va, uint64_t pfn)
+{
+	uint64_t *tab = t->table[0];
+	unsigned int idx;
+	int level;
+
+	for (level = 4; level > 1; level--) {
+		idx = pt_index(va, level);
+		if (!(tab[idx] & CO_PTE_P)) {
+			if (t->used == CO_TRANSIT_TABLES)
+				return -CO_ENOMEM;
+			tab[idx] = (t->pfn[t->used] << CO_PAGE_SHIFT) |
+				   TABLE_FLAGS;
+			t->used++;
+		}
+		tab = table_of(t, tab[idx]);
+		if (!tab)
+			return -CO_EINVAL;
+	}
+	idx = pt_index(va, 1);
+	if (tab[idx] & CO_PTE_P)
+		return (tab[idx] & CO_PTE_ADDR) == pfn << CO_PAGE_SHIFT ?
+		       0 : -CO_EBUSY;
+	tab[idx] = (pfn << CO_PAGE_SHIFT) | LEAF_FLAGS;
+	return 0;
+}
+
+static int transit_build(struct co_vm *vm, struct co_passage_priv *p)
+{
+	struct transit t = { .pfn = p->transit_pfn, .used = 1 };
+	uint64_t code_hva = (uint64_t)(uintptr_t)p->code;
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < CO_TRANSIT_TABLES; i++) {
+		t.table[i] = co_host_map(p->transit_pfn[i]);
+		if (!t.table[i])
+			err = -CO_EFAULT;
+	}
+	for (i = 0; !err && i < CO_TRANSIT_PAGES_MAPPED; i++)
+		err = transit_map(&t, CO_PASSAGE_CODE_VA + i * CO_PAGE_SIZE,
+				  vm->passage_pfn[i]);
+	if (!err)
+		err = transit_map(&t, code_hva, vm->passage_pfn[0]);
+	if (err == -CO_EBUSY)
+		co_err("passage: the host maps the code page at 0x%llx, which the transit space needs for another page",
+		       (unsigned long long)code_hva);
+	for (i = 0; i < CO_TRANSIT_TABLES; i++) {
+		if (t.table[i])
+			co_host_unmap(t.table[i], p->transit_pfn[i]);
+	}
+	p->transit_cr3 = p->transit_pfn[0] << CO_PAGE_SHIFT;
+	return err;
+}
+
+static void code_install(struct co_vm *vm, struct co_passage_priv *p)
+{
+	uint8_t *page = p->code;
+	uint64_t v;
+
+	co_memset(page, 0, CO_PAGE_SIZE);
+	co_memcpy(page, co_passage_code_start, co_passage_code_size());
+	co_memcpy(page + CO_PD_TRANSIT_CR3, &p->transit_cr3, 8);
+	v = (uint64_t)(uintptr_t)p->code;
+	co_memcpy(page + CO_PD_HOST_CODE_VA, &v, 8);
+	v = (uint64_t)(uintptr_t)vm->host_state;
+	co_memcpy(page + CO_PD_HOST_STATE_VA, &v, 8);
+	v = CO_PASSAGE_CODE_VA;
+	co_memcpy(page + CO_PD_GUEST_CODE_VA, &v, 8);
+	v = CO_PD_MAGIC_VALUE;
+	co_memcpy(page + CO_PD_MAGIC, &v, 8);
+}
+
+int co_arch_passage_install(struct co_vm *vm)
+{
+	struct co_passage_priv *p = priv_of(vm);
+	int err;
+
+	if (co_passage_code_size() > CO_PD_OFFSET ||
+	    entry_offset(co_passage_to_host) != 0) {
+		co_err("passage: switch code is %zu bytes, room for %u",
+		       co_passage_code_size(), CO_PD_OFFSET);
+		return -CO_ERANGE;
+	}
+	co_memset(p, 0, sizeof(*p));
+	p->code = co_host_map(vm->passage_pfn[0]);
+	if (!p->code)
+		return -CO_EFAULT;
+	err = co_host_pages_alloc(CO_TRANSIT_TABLES, p->transit_pfn);
+	if (err)
+		goto fail_unmap;
+	err = transit_build(vm, p);
+	if (err)
+		goto fail_free;
+	code_install(vm, p);
+	p->magic = PRIV_MAGIC;
+	return 0;
+fail_free:
+	co_host_pages_free(CO_TRANSIT_TABLES, p->transit_pfn);
+fail_unmap:
+	co_host_unmap(p->code, vm->passage_pfn[0]);
+	co_memset(p, 0, sizeof(*p));
+	return err;
+}
+
+void co_arch_passage_remove(struct co_vm *vm)
+{
+	struct co_passage_priv *p;
+
+	if (!vm->host_state)
+		return;
+	p = priv_of(vm);
+	if (p->magic != PRIV_MAGIC)
+		return;
+	co_host_pages_free(CO_TRANSIT_TABLES, p->transit_pfn);
+	co_host_unmap(p->code, vm->passage_pfn[0]);
+	co_memset(p, 0, sizeof(*p));
+}
+
+int co_passage_info(const struct co_vm *vm, struct co_passage_info *pi)
+{
+	const struct co_passage_priv *p;
+	unsigned int i;
+
+	co_memset(pi, 0, sizeof(*pi));
+	if (!vm->host_state)
+		return -CO_ESTATE;
+	p = priv_of(vm);
+	if (p->magic != PRIV_MAGIC)
+		return -CO_ESTATE;
+	for (i = 0; i < 3; i++)
+		pi->pfn[i] = vm->passage_pfn[i];
+	pi->code_hva = (uint64_t)(uintptr_t)p->code;
+	pi->shared_hva = (uint64_t)(uintptr_t)vm->shared;
+	pi->state_hva = (uint64_t)(uintptr_t)vm->host_state;
+	pi->to_guest_hva = pi->code_hva + entry_offset(co_passage_to_guest);
+	pi->to_host_gva = CO_PASSAGE_CODE_VA + entry_offset(co_passage_to_host);
+	pi->transit_cr3 = p->transit_cr3;
+	for (i = 0; i < CO_TRANSIT_TABLES; i++)
+		pi->transit_pfn[i] = p->transit_pfn[i];
+	pi->nr_transit = CO_TRANSIT_TABLES;
+	return 0;
+}
