@@ -39,11 +39,9 @@
 #define CO_MIB			(1024ULL * 1024)
 
 /* Scalar keys seen so far (co_config.seen_keys), for duplicate detection. */
-enum {
-	SEEN_MEM	= 1 << 0,
-	SEEN_MEMWINDOW	= 1 << 1,
-	SEEN_COCON	= 1 << 2,
-};
+#define SEEN_MEM	CO_CONFIG_SEEN_MEM
+#define SEEN_MEMWINDOW	CO_CONFIG_SEEN_MEMWINDOW
+#define SEEN_COCON	CO_CONFIG_SEEN_COCON
 
 struct parse_ctx {
 	struct co_config *c;

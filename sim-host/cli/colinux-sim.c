@@ -5,7 +5,8 @@
  *
  *   colinux-sim run [KEY=VALUE ...] [@FILE]
  *
- * With no configuration it boots the bundled test guest: interactively
+ * With no kernel= it boots the bundled test guest (with a scratch disk and
+ * slirp networking unless cobd0=/eth0= are given): interactively
  * (a small shell inside the guest) when standard input is a terminal,
  * otherwise as an unattended demonstration. The exit status is the
  * guest's (see usage()).
@@ -220,6 +221,47 @@ static void print_summary(struct co_vm *vm, const struct co_config *cfg)
 	fprintf(stderr, "colinux-sim: command line \"%s\"\n", cfg->cmdline);
 }
 
+/* A scratch disk for the demonstration, removed at exit. */
+static char demo_disk[64];
+
+static void demo_disk_remove(void)
+{
+	if (demo_disk[0])
+		unlink(demo_disk);
+}
+
+/*
+ * Without a configuration the bundled test guest gets a scratch 4 MiB
+ * disk and user-mode NAT networking, so the demonstration shows every
+ * device.
+ */
+static int demo_devices(struct co_config *cfg, char *err, size_t errlen)
+{
+	char arg[128];
+	int fd;
+
+	if (!cfg->cobd[0].present) {
+		strcpy(demo_disk, "/tmp/colinux-demo-XXXXXX");
+		fd = mkstemp(demo_disk);
+		if (fd < 0 || ftruncate(fd, 4 << 20)) {
+			snprintf(err, errlen, "cannot create a demo disk in /tmp: %s",
+				 strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			return -CO_EIO;
+		}
+		close(fd);
+		atexit(demo_disk_remove);
+		snprintf(arg, sizeof(arg), "cobd0=%s", demo_disk);
+		if (co_config_parse_arg(cfg, arg, err, errlen))
+			return -CO_EINVAL;
+	}
+	if (cfg->eth[0].kind == CO_NET_NONE &&
+	    co_config_parse_arg(cfg, "eth0=slirp", err, errlen))
+		return -CO_EINVAL;
+	return 0;
+}
+
 /* The bundled test guest sits next to us in the build tree. */
 static int bundled_guest(struct co_config *cfg, bool interactive,
 			 char *err, size_t errlen)
@@ -234,9 +276,11 @@ static int bundled_guest(struct co_config *cfg, bool interactive,
 	slash = strrchr(self, '/');
 	if (slash)
 		*slash = '\0';
-	snprintf(path, sizeof(path), "kernel=%s/../../guest-drivers/testguest/testguest.elf",
+	snprintf(path, sizeof(path), "kernel=%s/../guest-drivers/testguest/testguest.elf",
 		 self);
 	if (co_config_parse_arg(cfg, path, err, errlen))
+		return -CO_EINVAL;
+	if (demo_devices(cfg, err, errlen))
 		return -CO_EINVAL;
 	return co_config_parse_arg(cfg, interactive ? "shell" : "demo", err, errlen);
 }
@@ -331,10 +375,12 @@ int main(int argc, char **argv)
 	co_config_init(&cfg);
 	rc = co_config_parse_args(&cfg, argc - o.first_key, argv + o.first_key,
 				  err, sizeof(err));
-	if (!rc && !cfg.kernel) {
-		interactive = isatty(STDIN_FILENO);
+	interactive = isatty(STDIN_FILENO);
+	if (!rc && !cfg.kernel)
 		rc = bundled_guest(&cfg, interactive, err, sizeof(err));
-	}
+	/* The Unicorn back-end runs guest RAM as one window only. */
+	if (!(cfg.seen_keys & CO_CONFIG_SEEN_MEMWINDOW))
+		cfg.contiguous = true;
 	if (!rc)
 		rc = co_config_validate(&cfg, err, sizeof(err));
 	if (rc) {

@@ -5,6 +5,35 @@
 #include "uc_internal.h"
 #include "../../monitor/vm.h"
 
+/*
+ * CO_UC_INJECT="VEC@INSNS[,VEC@INSNS...]": host interrupts to inject while
+ * the guest runs (co_uc_inject), for tests driving colinux-sim.
+ */
+static int inject_from_env(struct co_uc *u)
+{
+	const char *s = getenv("CO_UC_INJECT");
+
+	while (s && *s) {
+		const char *at = co_strchr(s, '@'), *end = co_strchr(s, ',');
+		uint64_t vec, after;
+		size_t len;
+
+		if (!end)
+			end = s + co_strlen(s);
+		if (!at || at > end ||
+		    co_parse_u64(s, at - s, 255, &vec) || vec < 32 ||
+		    co_parse_u64(at + 1, end - at - 1, UINT64_MAX, &after) ||
+		    co_uc_inject(u, (unsigned int)vec, after)) {
+			len = end - s;
+			co_err("unicorn: CO_UC_INJECT: bad entry \"%.*s\" (want VECTOR@INSTRUCTIONS, vector 32..255)",
+			       (int)len, s);
+			return -CO_EINVAL;
+		}
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
 static int ops_attach(struct co_vm *vm, void **priv)
 {
 	struct co_passage_info pi;
@@ -25,6 +54,11 @@ static int ops_attach(struct co_vm *vm, void **priv)
 	budget = getenv("CO_UC_BUDGET");
 	if (budget && !co_parse_u64(budget, co_strlen(budget), UINT64_MAX, &n))
 		co_uc_set_budget(u, n);
+	err = inject_from_env(u);
+	if (err) {
+		co_uc_destroy(u);
+		return err;
+	}
 	*priv = u;
 	return 0;
 }

@@ -65,9 +65,17 @@ struct co_config {
 	uint16_t cocon_rows;
 	char cmdline[CO_CMDLINE_SIZE];
 	size_t cmdline_len;
-	/* Scalar keys given so far: a second mem= is an error, not an override. */
+	/*
+	 * Scalar keys given so far (CO_CONFIG_SEEN_*): a second mem= is an
+	 * error, not an override; a front end may supply its own default for
+	 * a key the user did not give.
+	 */
 	unsigned int seen_keys;
 };
+
+#define CO_CONFIG_SEEN_MEM		0x1
+#define CO_CONFIG_SEEN_MEMWINDOW	0x2
+#define CO_CONFIG_SEEN_COCON		0x4
 
 /* Defaults: 64 MiB, 80x25, paged RAM, no devices. */
 void co_config_init(struct co_config *c);
