@@ -258,6 +258,10 @@ int co_guest_wait(struct co_guest *g, co_guest_cond_fn *cond, void *ctx,
 {
 	int ret = 0;
 
+	/* Already true (completions that came back with the last op): no switch. */
+	co_guest_dispatch(g);
+	if (cond && cond(ctx))
+		return 0;
 	if (deadline_ns)
 		co_guest_set_timer(g, deadline_ns);
 	for (;;) {

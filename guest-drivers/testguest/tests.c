@@ -10,7 +10,7 @@
  * Groups: "all" is every program that ends with a summary and needs no
  * special set-up beyond the devices it finds (it skips what is missing);
  * "quick", "cobd", "conet", "cpu" select by subject; "fatal" are the ones
- * that stop the VM.
+ * that stop the VM; "bench" are load for the benchmarks (not in "all").
  *
  * Tiers: TG_TIER_UNICORN is the simulator (sim-host + Unicorn 2.0.1),
  * TG_TIER_QEMU the full-system rig. Unicorn cannot remap a virtual address
@@ -52,6 +52,9 @@ const struct tg_test tg_tests[] = {
 	  BOTH, "summary", "frames across a loopback pair arrive intact and in order" },
 	{ "conet_errors", tg_test_conet_errors, "", 30, "all,quick,conet", BOTH, "summary",
 	  "short, oversized and multicast-source frames are refused" },
+	{ "bench_cobd", tg_test_bench_cobd, "count=N size=BYTES depth=N op=read|write", 300,
+	  "bench", BOTH, "summary",
+	  "load for bench/: random requests on cobd0 at a fixed queue depth" },
 	{ "panic", tg_test_panic, "", 30, "fatal", BOTH, "panic",
 	  "a deliberate guest panic: VM stops with CO_TERM_PANIC and the message" },
 	{ "crash", tg_test_crash, "", 30, "fatal", BOTH, "panic",

@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <colinux/monitor.h>
@@ -143,7 +144,8 @@ static void usage(FILE *f)
 "an unattended demonstration otherwise). Press Ctrl-] to quit.\n"
 "\n"
 "Options (before the keys): --real-time  use the host clocks instead of\n"
-"  virtual time (the default, except when interactive)\n"
+"  virtual time (the default, except when interactive); --stats  print run\n"
+"  statistics at exit (wall time, switches, requests, interrupts)\n"
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host error.\n",
@@ -287,6 +289,7 @@ static int bundled_guest(struct co_config *cfg, bool interactive,
 
 struct options {
 	bool real_time;
+	bool stats;
 	int first_key;
 };
 
@@ -295,6 +298,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	int i;
 
 	o->real_time = false;
+	o->stats = false;
 	if (argc < 2 || strcmp(argv[1], "run")) {
 		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
@@ -302,6 +306,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 	for (i = 2; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--real-time")) {
 			o->real_time = true;
+		} else if (!strcmp(argv[i], "--stats")) {
+			o->stats = true;
 		} else {
 			fprintf(stderr, "colinux-sim: unknown option %s\n", argv[i]);
 			return EXIT_USAGE;
@@ -309,6 +315,26 @@ static int parse_options(int argc, char **argv, struct options *o)
 	}
 	o->first_key = i;
 	return -1;
+}
+
+static double wall_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void print_stats(struct co_vm *vm, double seconds)
+{
+	struct co_vm_stats st;
+
+	co_vm_stats(vm, &st);
+	fprintf(stderr, "colinux-sim: stats: %.3f s wall, %llu switches (%.0f/s), %llu requests (%.0f/s), %.3f switches/request, %llu interrupts raised, %llu host interrupts forwarded\n",
+		seconds, (unsigned long long)st.switches, st.switches / seconds,
+		(unsigned long long)st.requests, st.requests / seconds,
+		st.requests ? (double)st.switches / st.requests : 0.0,
+		(unsigned long long)st.irqs_raised, (unsigned long long)st.host_irqs);
 }
 
 static int run_vm(struct co_vm *vm, bool interactive)
@@ -367,6 +393,7 @@ int main(int argc, char **argv)
 	struct co_vm *vm;
 	char err[512] = "";
 	bool interactive = false;
+	double t0;
 	int rc;
 
 	rc = parse_options(argc, argv, &o);
@@ -410,7 +437,10 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	print_summary(vm, &cfg);
+	t0 = wall_seconds();
 	rc = run_vm(vm, interactive);
+	if (o.stats)
+		print_stats(vm, wall_seconds() - t0);
 out:
 	co_vm_destroy(vm);
 	co_config_free(&cfg);

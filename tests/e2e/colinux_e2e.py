@@ -92,6 +92,9 @@ def parse(stdout):
 def run_sim(args, timeout=60, env=None, kernel=True, stdin=subprocess.DEVNULL):
     """colinux-sim run [kernel=<test guest> memwindow=contiguous] ARGS."""
     cmd = [str(sim_path()), "run"]
+    # colinux-sim takes its own --options before the configuration.
+    cmd += [str(a) for a in args if str(a).startswith("--")]
+    args = [a for a in args if not str(a).startswith("--")]
     if kernel:
         cmd += ["kernel=%s" % guest_path(), "memwindow=contiguous"]
     cmd += [str(a) for a in args]

@@ -15,6 +15,7 @@ SUMMARY_PROGRAMS = ["abi", "console", "timer", "host_irq", "pagefault",
                     "conet_ping", "conet_udp", "conet_pcap", "conet_loop",
                     "conet_errors"]
 FATAL_PROGRAMS = ["panic", "crash", "triple"]
+BENCH_PROGRAMS = ["bench_cobd"]
 
 # What the rig legitimately lacks, per program (prefixes of the reason).
 ALLOWED_SKIPS = {
@@ -27,13 +28,15 @@ ALLOWED_SKIPS = {
 def test_list_matches_table():
     run, progs = e2e.list_programs()
     assert run.returncode == 0, run.describe()
-    assert sorted(progs) == sorted(SUMMARY_PROGRAMS + FATAL_PROGRAMS), \
+    assert sorted(progs) == sorted(SUMMARY_PROGRAMS + FATAL_PROGRAMS + BENCH_PROGRAMS), \
         "the guest's table and this file disagree: %s" % sorted(progs)
     for name, p in progs.items():
         assert "unicorn" in p["tiers"], name
         assert p["timeout"] > 0 and p["desc"], name
         if name in FATAL_PROGRAMS:
             assert "all" not in p["groups"] and p["expect"] != "summary", name
+        elif name in BENCH_PROGRAMS:
+            assert "all" not in p["groups"] and "bench" in p["groups"], name
         else:
             assert "all" in p["groups"] and p["expect"] == "summary", name
 
@@ -108,3 +111,18 @@ def test_triple_fault_stops_the_vm():
     assert run.returncode == e2e.EXIT_CPU_FAULT, run.describe()
     assert "triple fault" in run.stderr and "vector 6" in run.stderr, run.describe()
     assert "came back" not in run.stdout
+
+
+def test_bench_cobd_load(tmp_path):
+    """The benchmark load: every request succeeds, and at depth 32 one
+    notify carries a ring's worth (colinux-sim --stats counts switches)."""
+    img = tmp_path / "disk.img"
+    e2e.make_image(img, 4 << 20)
+    run = e2e.run_sim(["--stats", "cobd0=%s" % img, "test=bench_cobd",
+                       "count=640", "depth=32", "op=write"], timeout=120)
+    assert run.returncode == 0, run.describe()
+    m = re.search(r"stats: .* (\d+) switches .* (\d+) requests .* ([\d.]+) switches/request",
+                  run.stderr)
+    assert m, run.describe()
+    assert int(m.group(2)) >= 640
+    assert float(m.group(3)) < 0.1, run.describe()
