@@ -10,6 +10,9 @@
 /* CO_PASSAGE_TO_HOST_VA (abi/passage.h; checked in main.c) */
 #define PASSAGE_CODE_VA	0xffff800000000000
 
+/* kernel.lds drops .eh_frame: keep the unwind info where gdb finds it. */
+	.cfi_sections .debug_frame
+
 	.section .text.head, "ax"
 	.globl	co_start
 	.type	co_start, @function

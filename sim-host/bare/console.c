@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The serial console (COM1, polled), the host log, and the way out of
+ * QEMU: isa-debug-exit at port 0xf4, which makes QEMU exit with
+ * (value << 1) | 1. A line "colinux-bare: exit status N" always comes
+ * first so that qemu-rig/run can tell our exit from QEMU's own.
+ */
+#include "bare.h"
+
+#define COM1		0x3f8
+#define LSR_DR		0x01
+#define LSR_THRE	0x20
+#define DEBUG_EXIT_PORT	0xf4
+#define RX_SIZE		4096
+
+int bare_log_level = CO_LOG_WARN;
+
+static uint8_t rx_buf[RX_SIZE];
+static volatile unsigned int rx_head, rx_tail;
+
+static bool serial_drain(void);
+
+void serial_init(void)
+{
+	/* Typed before we came: enabling the FIFO would flush it. */
+	serial_drain();
+	outb(COM1 + 1, 0x00);		/* no interrupts: we poll */
+	outb(COM1 + 3, 0x80);		/* DLAB */
+	outb(COM1 + 0, 0x01);		/* 115200 */
+	outb(COM1 + 1, 0x00);
+	outb(COM1 + 3, 0x03);		/* 8N1 */
+	outb(COM1 + 2, 0xc7);		/* FIFO on, cleared */
+	outb(COM1 + 4, 0x03);		/* DTR, RTS */
+}
+
+static void serial_putc(char c)
+{
+	unsigned int spins = 0;
+
+	while (!(inb(COM1 + 5) & LSR_THRE) && ++spins < 100000)
+		cpu_relax();
+	outb(COM1, (uint8_t)c);
+}
+
+void serial_write(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] == '\n')
+			serial_putc('\r');
+		serial_putc(s[i]);
+	}
+}
+
+/*
+ * Drain the UART into our buffer. Called from the timer interrupt and
+ * from waits; returns true if something new arrived.
+ */
+static bool serial_drain(void)
+{
+	bool got = false;
+
+	while (inb(COM1 + 5) & LSR_DR) {
+		uint8_t c = inb(COM1);
+		unsigned int next = (rx_head + 1) % RX_SIZE;
+
+		if (next == rx_tail)
+			break;		/* full: the UART keeps the rest */
+		rx_buf[rx_head] = c;
+		rx_head = next;
+		got = true;
+	}
+	return got;
+}
+
+void serial_poll(void)
+{
+	if (serial_drain())
+		bare_kick_vm();
+}
+
+size_t serial_peek(char *buf, size_t max)
+{
+	uint64_t f = irq_save();
+	unsigned int t = rx_tail;
+	size_t n = 0;
+
+	serial_drain();
+	while (n < max && t != rx_head) {
+		buf[n++] = (char)rx_buf[t];
+		t = (t + 1) % RX_SIZE;
+	}
+	irq_restore(f);
+	return n;
+}
+
+void serial_consume(size_t n)
+{
+	uint64_t f = irq_save();
+
+	rx_tail = (unsigned int)((rx_tail + n) % RX_SIZE);
+	irq_restore(f);
+}
+
+void bare_printf(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = co_host_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	serial_write(line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+static const char *const level_names[] = { "error", "warn", "info", "debug" };
+
+void co_host_log(int level, const char *line)
+{
+	if (level > bare_log_level)
+		return;
+	bare_printf("[%s] %s\n", level >= 0 && level <= 3 ? level_names[level] : "?",
+		    line);
+}
+
+void bare_exit(int status)
+{
+	__asm__ volatile("cli");
+	bare_printf("colinux-bare: exit status %d\n", status);
+	outb(DEBUG_EXIT_PORT, (uint8_t)(status & 0x7f));
+	/* Without the exit device: stop here. */
+	for (;;)
+		__asm__ volatile("cli; hlt");
+}
+
+void bare_panic(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	co_host_vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	bare_printf("\ncolinux-bare: HOST PANIC: %s\n", line);
+	bare_exit(BARE_EXIT_HOST);
+}
+
+/* What the compiler may call. */
+void *memcpy(void *d, const void *s, size_t n);
+void *memmove(void *d, const void *s, size_t n);
+void *memset(void *d, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+void *memcpy(void *d, const void *s, size_t n)
+{
+	void *ret = d;
+
+	__asm__ volatile("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
+	return ret;
+}
+
+void *memmove(void *d, const void *s, size_t n)
+{
+	uint8_t *dp = d;
+	const uint8_t *sp = s;
+
+	if (dp <= sp || dp >= sp + n)
+		return memcpy(d, s, n);
+	dp += n - 1;
+	sp += n - 1;
+	__asm__ volatile("std; rep movsb; cld"
+			 : "+D"(dp), "+S"(sp), "+c"(n) : : "memory");
+	return d;
+}
+
+void *memset(void *d, int c, size_t n)
+{
+	void *ret = d;
+
+	__asm__ volatile("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	return ret;
+}
+
+int memcmp(const void *a, const void *b, size_t n)
+{
+	const uint8_t *x = a, *y = b;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	}
+	return 0;
+}

@@ -1,0 +1,88 @@
+# SPDX-License-Identifier: GPL-2.0
+"""Helpers for the QEMU-tier tests: run the test guest through
+qemu-rig/run (the bare-metal host under qemu-system-x86_64) and read its
+output with the same parser as the simulator tier (tests/e2e).
+
+Run: CO_BUILD_DIR=<build dir> python3 -m pytest tests/qemu
+(default build dir: <repo>/build, as tests/e2e).
+"""
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+
+import colinux_e2e as e2e  # noqa: E402
+
+RUN = REPO / "qemu-rig" / "run"
+EXIT_STATE = 75
+EXIT_TIMEOUT = 124
+HOST_REPORT_RE = re.compile(
+    r"colinux-bare: (\d+) trips into the guest, (\d+) state checks passed; "
+    r"host ticks (\d+) \((\d+) forwarded by the guest\), timer vector ran (\d+) times")
+LEAK_RE = re.compile(
+    r"colinux-bare: after teardown: (\d+) heap blocks \((\d+) bytes\), (\d+) pages outstanding")
+
+_built = False
+
+
+def build_dir():
+    return e2e.build_dir()
+
+
+def run_rig(args, timeout=60, options=(), input=None, contiguous=True):
+    """qemu-rig/run [OPTIONS] memwindow=contiguous ARGS -> e2e.Run.
+
+    memwindow=contiguous as in e2e.run_sim, so that both tiers run the
+    same configuration (the rig runs paged RAM as well)."""
+    global _built
+    cmd = [sys.executable, str(RUN), "--build-dir", str(build_dir()),
+           "--timeout", str(timeout)]
+    if _built:
+        cmd.append("--no-build")
+    cmd += list(options) + (["memwindow=contiguous"] if contiguous else [])
+    cmd += [str(a) for a in args]
+    # The build (first call only) gets its own allowance on top.
+    p = subprocess.run(cmd, input=input,
+                       stdin=subprocess.DEVNULL if input is None else None,
+                       capture_output=True,
+                       timeout=timeout + (30 if _built else 600),
+                       text=True, errors="replace")
+    _built = True
+    run = e2e.Run(cmd[2:], p.returncode, p.stdout, p.stderr)
+    run.results, run.summaries = e2e.parse(p.stdout)
+    e2e.write_tap(run)
+    return run
+
+
+def list_programs():
+    run = run_rig(["test=list"], timeout=60)
+    progs = {}
+    for line in run.stdout.splitlines():
+        m = e2e.TEST_RE.match(line.rstrip("\r"))
+        if m:
+            name, timeout, groups, tiers, expect, args, desc = m.groups()
+            progs[name] = dict(timeout=int(timeout), groups=groups.split(","),
+                               tiers=tiers.split(","), expect=expect, args=args,
+                               desc=desc)
+    return run, progs
+
+
+def host_report(run):
+    """(trips, checks, ticks, forwarded, timer vector runs) or None."""
+    m = HOST_REPORT_RE.search(run.stdout)
+    return tuple(int(x) for x in m.groups()) if m else None
+
+
+def assert_host_clean(run):
+    """The host's own verdict: every trip checked, nothing leaked."""
+    rep = host_report(run)
+    assert rep, run.describe()
+    trips, checks, ticks, _, vector_runs = rep
+    assert trips > 0 and checks == trips, run.describe()
+    assert ticks == vector_runs, "timer ticks and handler runs differ\n" + run.describe()
+    m = LEAK_RE.search(run.stdout)
+    assert m and m.groups() == ("0", "0", "0"), run.describe()
