@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * String and number helpers for the freestanding monitor. Formatting is
- * the host's (co_host_vsnprintf); everything here is small on purpose.
+ * String and number helpers for the freestanding monitor (formatting is in
+ * fmt.c); everything here is small on purpose.
  */
 #include "lib.h"
 
@@ -108,18 +108,13 @@ const char *co_strchr(const char *s, int c)
 	}
 }
 
-int co_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	return co_host_vsnprintf(buf, size, fmt, ap);
-}
-
 int co_snprintf(char *buf, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 	int n;
 
 	va_start(ap, fmt);
-	n = co_host_vsnprintf(buf, size, fmt, ap);
+	n = co_vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
@@ -168,7 +163,7 @@ void co_log(int level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	co_host_vsnprintf(line, sizeof(line), fmt, ap);
+	co_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	co_host_log(level, line);
 }

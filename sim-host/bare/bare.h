@@ -148,8 +148,9 @@ static inline void cpu_relax(void)
 	__asm__ volatile("pause" : : : "memory");
 }
 
-/* ---- fmt.c / console.c ------------------------------------------------- */
+/* ---- console.c (formatting is the monitor's co_vsnprintf, fmt.c) ------- */
 
+int co_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
 int bare_snprintf(char *buf, size_t size, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void serial_init(void);

@@ -103,6 +103,17 @@ void serial_consume(size_t n)
 	irq_restore(f);
 }
 
+int bare_snprintf(char *buf, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = co_vsnprintf(buf, size, fmt, ap);
+	va_end(ap);
+	return n;
+}
+
 void bare_printf(const char *fmt, ...)
 {
 	char line[1024];
@@ -110,7 +121,7 @@ void bare_printf(const char *fmt, ...)
 	int n;
 
 	va_start(ap, fmt);
-	n = co_host_vsnprintf(line, sizeof(line), fmt, ap);
+	n = co_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	serial_write(line, MIN((size_t)n, sizeof(line) - 1));
 }
@@ -141,7 +152,7 @@ void bare_panic(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	co_host_vsnprintf(line, sizeof(line), fmt, ap);
+	co_vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
 	bare_printf("\ncolinux-bare: HOST PANIC: %s\n", line);
 	bare_exit(BARE_EXIT_HOST);

@@ -23,11 +23,6 @@ static const char *const level_names[] = {
 	[CO_LOG_DEBUG]	= "debug",
 };
 
-int co_host_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
-{
-	return vsnprintf(buf, size, fmt, ap);
-}
-
 static const char *level_name(int level)
 {
 	if (level < CO_LOG_ERROR || level > CO_LOG_DEBUG)

@@ -378,28 +378,6 @@ static void test_log_capture_truncates(void **state)
 	co_sim_log_level(CO_LOG_WARN);
 }
 
-static int vsn(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = co_host_vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
-static void test_vsnprintf(void **state)
-{
-	char buf[32];
-
-	assert_int_equal(vsn(buf, sizeof(buf), "%-4d|%05x|%.2s|%zu", 7, 0xab,
-			     "xyz", (size_t)12), 16);
-	assert_string_equal(buf, "7   |000ab|xy|12");
-	assert_int_equal(vsn(buf, 4, "%s", "abcdef"), 6);
-	assert_string_equal(buf, "abc");
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,7 +395,6 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_leak_check_reports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_log_capture_truncates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_vsnprintf, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -173,14 +173,7 @@ int co_host_net_send(struct co_host_net *n, const void *frame, size_t len);
 void co_host_net_poll(struct co_host_net *n);
 void co_host_net_close(struct co_host_net *n);		/* [passive] */
 
-/* ---- Formatting and logging ----------------------------------------- */
-
-/*
- * vsnprintf with the C99 conversions %d %i %u %x %X %s %c %p %% and the
- * length modifiers hh h l ll z, field width, precision and '-' '0' flags.
- * [any]
- */
-int co_host_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
+/* ---- Logging -------------------------------------------------------- */
 
 enum co_log_level {
 	CO_LOG_ERROR	= 0,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * co_host_vsnprintf for the bare-metal host: the C99 subset the contract
- * names (%d %i %u %x %X %s %c %p %%, hh h l ll z, width, precision, '-'
- * and '0'), written for this kernel.
+ * co_vsnprintf: the C99 subset the monitor and its freestanding hosts use
+ * (%d %i %u %x %X %s %c %p %%, hh h l ll z, width, precision, '-' and
+ * '0'). Portable, so the NT driver and the bare-metal host need no
+ * formatter of their own; tests/unit/test_fmt.c holds it to the C
+ * library's snprintf.
  */
-#include "bare.h"
+#include "lib.h"
 
 struct out {
 	char *buf;
@@ -202,7 +204,7 @@ static const char *conversion(struct out *o, const char *f, va_list *ap)
 	return f + 1;
 }
 
-int co_host_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
+int co_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
 	va_list aq;
@@ -219,15 +221,4 @@ int co_host_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 	if (size)
 		buf[o.len < size ? o.len : size - 1] = '\0';
 	return (int)o.len;
-}
-
-int bare_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = co_host_vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
 }
