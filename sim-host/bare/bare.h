@@ -256,6 +256,9 @@ void file_report(void);
 extern const struct co_cpu_ops bare_cpu_ops;
 extern bool bare_check_state;
 extern uint64_t bare_break_trip;
+/* host.xsave=1|2 and host.xbreak=N (cpuops.c). */
+extern uint64_t bare_xsave_mode;
+extern uint64_t bare_xbreak_trip;
 /* Trips, checks, ticks and forwarded interrupts, on the console. */
 void bare_cpu_report(void);
 

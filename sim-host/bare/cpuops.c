@@ -27,6 +27,29 @@ bool bare_check_state = true;
  * and the switch, as a passage that lost it would. Proves the check.
  */
 uint64_t bare_break_trip;
+/*
+ * host.xsave=1|2: where CPUID shows XSAVE and AVX, the host turns on
+ * CR4.OSXSAVE and XCR0 = x87|SSE|AVX and asks the monitor for the
+ * passage's xsave path, the guest with the same XCR0 (1) or x87|SSE only
+ * (2: every trip switches XCR0). The check then also covers XCR0, the
+ * upper halves of ymm0-3 (loaded with per-trip values before each trip)
+ * and the host's XSAVE area. host.xbreak=N spoils ymm2 on trip N.
+ */
+uint64_t bare_xsave_mode;
+uint64_t bare_xbreak_trip;
+
+#define CR4_OSXSAVE	(1ULL << CO_CR4_OSXSAVE_BIT)
+#define XCR0_AVX	7ULL		/* x87, SSE, AVX */
+#define XCR0_SSE	3ULL
+#define XSTATE_BV	512
+#define YMM_CHECKED	4
+
+static struct {
+	bool on;
+	uint64_t guest_xcr0;
+	uint32_t host_size, guest_size;
+	uint32_t ymm_off;		/* YMM_Hi128 in the standard format */
+} xs;
 
 /* Read by qemu-rig/gdb/colinux.py: where the CPU is and what it did. */
 struct bare_cpu {
@@ -60,11 +83,116 @@ struct host_snap {
 	uint16_t fcw;
 	uint8_t tss_type;
 	uint64_t alias;
+	uint64_t xcr0;
+	uint64_t ymm_hi[YMM_CHECKED][2];
 };
 
 /* The alias page's contents: no symbol, so no name over guest addresses. */
 __asm__(".pushsection .alias, \"a\"\n\t.quad 0x5341494c4174736f\n\t.popsection");
 _Static_assert(BARE_ALIAS_MAGIC == 0x5341494c4174736fULL, "alias marker");
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+/* The standard-format XSAVE size of the components in @mask. */
+static uint32_t xsave_size(uint64_t mask)
+{
+	uint32_t r[4], size = 576;
+	unsigned int i;
+
+	for (i = 2; i < 63; i++) {
+		if (!(mask & (1ULL << i)))
+			continue;
+		cpuid(0xd, i, r);
+		if (r[0] + r[1] > size)
+			size = r[0] + r[1];
+	}
+	return size;
+}
+
+static void xsave_init(void)
+{
+	uint32_t r[4];
+	uint64_t cr4;
+
+	if (xs.on)
+		return;
+	cpuid(0, 0, r);
+	if (r[0] < 0xd)
+		goto none;
+	cpuid(1, 0, r);
+	if (!(r[2] & (1u << 26)) || !(r[2] & (1u << 28)))	/* XSAVE, AVX */
+		goto none;
+	cpuid(0xd, 0, r);
+	if ((r[0] & XCR0_AVX) != XCR0_AVX)
+		goto none;
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	__asm__ volatile("mov %0, %%cr4" : : "r"(cr4 | CR4_OSXSAVE));
+	__asm__ volatile("xsetbv" : : "a"((uint32_t)XCR0_AVX), "d"(0), "c"(0));
+	xs.guest_xcr0 = bare_xsave_mode == 2 ? XCR0_SSE : XCR0_AVX;
+	xs.host_size = xsave_size(XCR0_AVX);
+	xs.guest_size = xsave_size(xs.guest_xcr0);
+	cpuid(0xd, 2, r);
+	xs.ymm_off = r[1];
+	xs.on = true;
+	bare_printf("colinux-bare: xsave path: host XCR0 0x%llx (%u bytes), guest XCR0 0x%llx (%u bytes)\n",
+		    (unsigned long long)XCR0_AVX, xs.host_size,
+		    (unsigned long long)xs.guest_xcr0, xs.guest_size);
+	return;
+none:
+	bare_printf("colinux-bare: host.xsave: this CPU has no XSAVE with AVX; the passage stays on fxsave\n");
+}
+
+static void ymm_pattern(uint64_t trip, unsigned int i, uint64_t out[2])
+{
+	out[0] = 0x594d4d0000000000ULL | (trip & 0xffffffffffULL) << 8 | i;
+	out[1] = ~out[0];
+}
+
+/* The compiler never touches vector registers here (-mgeneral-regs-only). */
+static void ymm_load(uint64_t trip, unsigned int only)
+{
+	uint64_t p[YMM_CHECKED][2];
+	unsigned int i;
+
+	for (i = 0; i < YMM_CHECKED; i++)
+		ymm_pattern(trip, i, p[i]);
+	if (only == 0 || only == 4)
+		__asm__ volatile("vinsertf128 $1, %0, %%ymm0, %%ymm0" : : "m"(p[0]));
+	if (only == 1 || only == 4)
+		__asm__ volatile("vinsertf128 $1, %0, %%ymm1, %%ymm1" : : "m"(p[1]));
+	if (only == 2 || only == 4)
+		__asm__ volatile("vinsertf128 $1, %0, %%ymm2, %%ymm2" : : "m"(p[2]));
+	if (only == 3 || only == 4)
+		__asm__ volatile("vinsertf128 $1, %0, %%ymm3, %%ymm3" : : "m"(p[3]));
+}
+
+/* Only where AVX is enabled: otherwise the reads would be #UD. */
+static void snap_xstate(struct host_snap *s)
+{
+	s->xcr0 = 0;
+	__builtin_memset(s->ymm_hi, 0, sizeof(s->ymm_hi));
+	if (!(s->cr4 & CR4_OSXSAVE))
+		return;
+	s->xcr0 = xgetbv0();
+	if (!(s->xcr0 & 4))
+		return;
+	__asm__ volatile("vextractf128 $1, %%ymm0, %0" : "=m"(s->ymm_hi[0]));
+	__asm__ volatile("vextractf128 $1, %%ymm1, %0" : "=m"(s->ymm_hi[1]));
+	__asm__ volatile("vextractf128 $1, %%ymm2, %0" : "=m"(s->ymm_hi[2]));
+	__asm__ volatile("vextractf128 $1, %%ymm3, %0" : "=m"(s->ymm_hi[3]));
+}
 
 static void snap(struct host_snap *s)
 {
@@ -100,11 +228,12 @@ static void snap(struct host_snap *s)
 	__builtin_memcpy(&gdt, s->gdtr + 2, 8);
 	s->tss_type = *(volatile uint8_t *)(uintptr_t)(gdt + (s->tr & ~7u) + 5) & 0xf;
 	s->alias = *(const volatile uint64_t *)(uintptr_t)BARE_ALIAS_VA;
+	snap_xstate(s);
 }
 
 static unsigned int compare(const struct host_snap *a, const struct host_snap *b)
 {
-	unsigned int bad = 0;
+	unsigned int bad = 0, i;
 
 #define CHECK(f) do {							\
 	if (a->f != b->f) {						\
@@ -118,8 +247,18 @@ static unsigned int compare(const struct host_snap *a, const struct host_snap *b
 	CHECK(fs_base); CHECK(gs_base); CHECK(kgs_base); CHECK(dr7);
 	CHECK(cs); CHECK(ss); CHECK(ds); CHECK(es); CHECK(fs); CHECK(gs);
 	CHECK(tr); CHECK(ldtr); CHECK(mxcsr); CHECK(fcw); CHECK(tss_type);
-	CHECK(alias);
+	CHECK(alias); CHECK(xcr0);
 #undef CHECK
+	for (i = 0; i < YMM_CHECKED; i++) {
+		if (__builtin_memcmp(a->ymm_hi[i], b->ymm_hi[i], 16)) {
+			bare_printf("colinux-bare: STATE CHECK: ymm%u upper half was 0x%016llx%016llx before the trip, 0x%016llx%016llx after\n",
+				    i, (unsigned long long)a->ymm_hi[i][1],
+				    (unsigned long long)a->ymm_hi[i][0],
+				    (unsigned long long)b->ymm_hi[i][1],
+				    (unsigned long long)b->ymm_hi[i][0]);
+			bad++;
+		}
+	}
 	if (__builtin_memcmp(a->gdtr, b->gdtr, sizeof(a->gdtr))) {
 		bare_printf("colinux-bare: STATE CHECK: GDTR changed\n");
 		bad++;
@@ -129,6 +268,54 @@ static unsigned int compare(const struct host_snap *a, const struct host_snap *b
 		bad++;
 	}
 	return bad;
+}
+
+/* What the host's xsave left in its area: AVX state, this trip's values. */
+static unsigned int check_area(const struct bare_cpu *c, uint64_t trip)
+{
+	const struct co_cpu_state *hs =
+		(const struct co_cpu_state *)(uintptr_t)c->pi.state_hva;
+	const uint8_t *area = (const uint8_t *)hs + hs->xsave_off;
+	uint64_t bv, want[2];
+	unsigned int i, bad = 0;
+
+	if (!hs->xsave_off || hs->xcr0 != XCR0_AVX) {
+		bare_printf("colinux-bare: STATE CHECK: the host is off the xsave path (xcr0 0x%llx)\n",
+			    (unsigned long long)hs->xcr0);
+		return 1;
+	}
+	__builtin_memcpy(&bv, area + XSTATE_BV, sizeof(bv));
+	if (!(bv & 4)) {
+		bare_printf("colinux-bare: STATE CHECK: the host's XSAVE area has no AVX state (XSTATE_BV 0x%llx)\n",
+			    (unsigned long long)bv);
+		return 1;
+	}
+	for (i = 0; i < YMM_CHECKED; i++) {
+		ymm_pattern(trip, i, want);
+		if (__builtin_memcmp(area + xs.ymm_off + 16 * i, want, 16)) {
+			bare_printf("colinux-bare: STATE CHECK: the host's XSAVE area lacks ymm%u's upper half\n", i);
+			bad++;
+		}
+	}
+	return bad;
+}
+
+/* After create and after a reset the passage is back on fxsave. */
+static void xsave_request(struct bare_cpu *c)
+{
+	const struct co_cpu_state *hs =
+		(const struct co_cpu_state *)(uintptr_t)c->pi.state_hva;
+	int err;
+
+	if (hs->xcr0)
+		return;
+	err = co_passage_set_xsave(c->vm, XCR0_AVX, xs.host_size,
+				   xs.guest_xcr0, xs.guest_size);
+	if (err) {
+		bare_printf("colinux-bare: the monitor refused the xsave path: %s\n",
+			    co_strerror(err));
+		bare_exit(BARE_EXIT_HOST);
+	}
 }
 
 static void state_failed(struct bare_cpu *c)
@@ -158,6 +345,8 @@ static int ops_attach(struct co_vm *vm, void **priv)
 	}
 	c->vm = vm;
 	c->to_guest = (void (*)(void))(uintptr_t)c->pi.to_guest_hva;
+	if (bare_xsave_mode)
+		xsave_init();
 	*priv = c;
 	return 0;
 }
@@ -166,7 +355,8 @@ static int ops_enter(void *priv, struct co_vm_exit *exit)
 {
 	struct bare_cpu *c = priv;
 	struct host_snap before, after;
-	uint64_t flags;
+	uint64_t flags, trip;
+	unsigned int bad;
 
 	flags = irq_save();
 	if (!c->entries) {
@@ -174,10 +364,18 @@ static int ops_enter(void *priv, struct co_vm_exit *exit)
 		bare_printf("colinux-bare: first entry into the guest at %llu us\n",
 			    (unsigned long long)(c->first_entry_ns / 1000));
 	}
+	trip = c->entries;
+	if (xs.on) {
+		xsave_request(c);
+		if (bare_check_state)
+			ymm_load(trip, 4);
+	}
 	if (bare_check_state)
 		snap(&before);
 	if (bare_break_trip && c->entries + 1 == bare_break_trip)
 		wrmsr(CO_MSR_STAR, rdmsr(CO_MSR_STAR) ^ (0x18ULL << 32));
+	if (xs.on && bare_xbreak_trip && c->entries + 1 == bare_xbreak_trip)
+		ymm_load(trip ^ 0xff, 2);
 	bare_guest_entry_hook();
 	bare_cpu_in_guest = 1;
 	c->to_guest();
@@ -186,7 +384,10 @@ static int ops_enter(void *priv, struct co_vm_exit *exit)
 	if (bare_check_state) {
 		snap(&after);
 		c->checks++;
-		if (compare(&before, &after))
+		bad = compare(&before, &after);
+		if (xs.on)
+			bad += check_area(c, trip);
+		if (bad)
 			state_failed(c);
 	}
 	irq_restore(flags);

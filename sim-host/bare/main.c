@@ -13,6 +13,9 @@
  *   host.log=0..3    log threshold (error, warn, info, debug)
  *   host.console=1   the console input is a wake-up source (interactive)
  *   host.break=N     spoil the host's STAR on trip N (tests the check)
+ *   host.xsave=1|2   if the CPU has XSAVE and AVX: host XCR0 = 7 and the
+ *                    passage's xsave path, guest XCR0 7 (1) or 3 (2)
+ *   host.xbreak=N    spoil the host's ymm2 on trip N (tests the check)
  *   host.disk=N:raw|file:PATH   see file.c
  */
 #include <colinux/monitor.h>
@@ -61,6 +64,10 @@ static int host_option(const char *w)
 		bare_log_level = (int)MIN(v, 3u);
 	else if (klen == 10 && !co_strncmp(w, "host.break", klen))
 		bare_break_trip = v;
+	else if (klen == 10 && !co_strncmp(w, "host.xsave", klen) && v <= 2)
+		bare_xsave_mode = v;
+	else if (klen == 11 && !co_strncmp(w, "host.xbreak", klen))
+		bare_xbreak_trip = v;
 	else if (klen == 12 && !co_strncmp(w, "host.console", klen))
 		bare_console_is_source = v;
 	else

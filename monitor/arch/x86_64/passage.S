@@ -109,14 +109,29 @@
 	SAVE_MSR CO_MSR_SFMASK, CO_ST_SFMASK
 	movq	%dr7, %rax
 	movq	%rax, CO_ST_DR7(%r8)
-	movq	$0, CO_ST_XCR0(%r8)
-	/* fxsave faults with CR0.TS or CR0.EM set: clear them first. */
+	/* fxsave and xsave fault with CR0.TS or CR0.EM set: clear them first. */
 	movq	CO_ST_CR0(%r8), %rax
 	testb	$CO_CR0_TS_EM, %al
 	jz	1f
 	andq	$~CO_CR0_TS_EM, %rax
 	movq	%rax, %cr0
-1:	fxsave64 CO_ST_FXSAVE(%r8)
+	/*
+	 * The xsave path is this side's choice (xcr0, set by the monitor),
+	 * taken only with CR4.OSXSAVE, without which xsave is #UD. The load
+	 * makes the same test on the same CR4.
+	 */
+1:	movq	CO_ST_XCR0(%r8), %rax
+	testq	%rax, %rax
+	jz	4f
+	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
+	jnc	4f
+	movq	%rax, %rdx
+	shrq	$32, %rdx
+	movq	CO_ST_XSAVE_OFF(%r8), %rcx
+	xsave64	(%r8,%rcx)
+	jmp	5f
+4:	fxsave64 CO_ST_FXSAVE(%r8)
+5:
 	/* A breakpoint in transit would find no IDT. */
 	cmpq	$CO_DR7_QUIET, CO_ST_DR7(%r8)
 	je	2f
@@ -234,9 +249,31 @@ co_passage_to_guest:
 	LOAD_MSR CO_MSR_LSTAR, CO_ST_LSTAR
 	LOAD_MSR CO_MSR_CSTAR, CO_ST_CSTAR
 	LOAD_MSR CO_MSR_SFMASK, CO_ST_SFMASK
-	/* Before CR0, which may set TS or EM again. */
-	fxrstor64 CO_ST_FXSAVE(%r8)
-	movq	CO_ST_CR0(%r8), %rax
+	/*
+	 * Before CR0, which may set TS or EM again. CR4 is this side's by
+	 * now, so xgetbv/xsetbv run only where OSXSAVE is set.
+	 */
+	movq	CO_ST_XCR0(%r8), %r9
+	testq	%r9, %r9
+	jz	8f
+	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
+	jnc	8f
+	xorl	%ecx, %ecx
+	xgetbv
+	shlq	$32, %rdx
+	orq	%rdx, %rax
+	movq	%r9, %rdx
+	shrq	$32, %rdx
+	cmpq	%rax, %r9
+	movl	%r9d, %eax
+	je	9f
+	/* The other side left its own XCR0. */
+	xsetbv
+9:	movq	CO_ST_XSAVE_OFF(%r8), %rcx
+	xrstor64 (%r8,%rcx)
+	jmp	10f
+8:	fxrstor64 CO_ST_FXSAVE(%r8)
+10:	movq	CO_ST_CR0(%r8), %rax
 	movq	%cr0, %rcx
 	cmpq	%rax, %rcx
 	je	6f

@@ -43,6 +43,7 @@
 #define CO_ST_SFMASK		0x0e0
 #define CO_ST_DR7		0x0e8
 #define CO_ST_XCR0		0x0f0
+#define CO_ST_XSAVE_OFF		0x0f8
 #define CO_ST_FXSAVE		0x100
 
 /* The guest's saved state inside the shared page (co_passage_shared.guest). */
@@ -69,11 +70,27 @@
 #define CO_TRANSIT_PAGES_MAPPED	3
 #define CO_TRANSIT_HOST_STATE	0x2000	/* from the code page, in transit */
 
+/* The arch bookkeeping's place in the host-state page (struct below). */
+#define CO_PASSAGE_PRIV_OFFSET	0xf80
+
 /* Control-register bits the switch cares about. */
 #define CO_CR0_TS_EM		0xc
 #define CO_CR4_PGE_PCIDE	0x20080
 #define CO_CR3_ADDR_MASK	0x7ffffffffffff000
 #define CO_DR7_QUIET		0x400
+#define CO_CR4_OSXSAVE_BIT	18
+
+/*
+ * XSAVE areas (standard format). The guest's is reserved3 of the shared
+ * page; the host's follows struct co_cpu_state in the host-state page, up
+ * to the arch bookkeeping.
+ */
+#define CO_XSAVE_ALIGN		64
+#define CO_XSAVE_MIN		576	/* legacy region + header */
+#define CO_XSAVE_GUEST_OFF	(0x800 - CO_SHARED_GUEST)
+#define CO_XSAVE_GUEST_MAX	0x800
+#define CO_XSAVE_HOST_OFF	0x300
+#define CO_XSAVE_HOST_MAX	(CO_PASSAGE_PRIV_OFFSET - CO_XSAVE_HOST_OFF)
 
 /*
  * Descriptor byte 5 (P, DPL, S, type) of what TR and LDTR may name: a
@@ -109,16 +126,32 @@ extern const uint8_t co_passage_to_guest[];
 #define CO_TRANSIT_TABLES	7
 
 /*
- * Arch bookkeeping of one VM, kept in the host-state page after the
- * struct co_cpu_state (the guest never maps that page).
+ * Arch bookkeeping of one VM, kept at the end of the host-state page (the
+ * guest never maps that page); between it and the struct co_cpu_state is
+ * the host's XSAVE area.
  */
-#define CO_PASSAGE_PRIV_OFFSET	0x800
 struct co_passage_priv {
 	uint64_t magic;
 	void *code;			/* host mapping of the code page */
 	uint64_t transit_pfn[CO_TRANSIT_TABLES];
 	uint64_t transit_cr3;
 };
+
+struct co_vm;
+/*
+ * Put a VM's passage on the xsave path (docs/passage.md), for a host that
+ * has made sure the CPU has XSAVE and the components asked for: host_xcr0
+ * is the host's XCR0 (its CR4 has OSXSAVE), guest_xcr0 what the guest
+ * gets; the sizes are the standard-format XSAVE sizes of those component
+ * sets (CPUID 0xd). 0 keeps a side on fxsave. Call after co_vm_start and
+ * before the first entry (a reset puts both sides back on fxsave): it sets
+ * the guest's CR4.OSXSAVE and converts its boot FPU image. -CO_EINVAL for
+ * a mask without x87 and SSE, -CO_ERANGE for an area too big for its page,
+ * -CO_ESTATE before install.
+ */
+int co_passage_set_xsave(struct co_vm *vm, uint64_t host_xcr0,
+			 uint32_t host_size, uint64_t guest_xcr0,
+			 uint32_t guest_size);
 #endif
 
 #endif

@@ -35,9 +35,17 @@ CO_ABI_ASSERT(ST_OFF(star) == CO_ST_STAR && ST_OFF(lstar) == CO_ST_LSTAR);
 CO_ABI_ASSERT(ST_OFF(cstar) == CO_ST_CSTAR);
 CO_ABI_ASSERT(ST_OFF(sfmask) == CO_ST_SFMASK && ST_OFF(dr7) == CO_ST_DR7);
 CO_ABI_ASSERT(ST_OFF(xcr0) == CO_ST_XCR0 && ST_OFF(fxsave) == CO_ST_FXSAVE);
+CO_ABI_ASSERT(ST_OFF(xsave_off) == CO_ST_XSAVE_OFF);
+CO_ABI_ASSERT(__builtin_offsetof(struct co_passage_shared, reserved3) ==
+	      CO_SHARED_GUEST + CO_XSAVE_GUEST_OFF);
+CO_ABI_ASSERT(sizeof(((struct co_passage_shared *)0)->reserved3) ==
+	      CO_XSAVE_GUEST_MAX);
+CO_ABI_ASSERT((CO_SHARED_GUEST + CO_XSAVE_GUEST_OFF) % CO_XSAVE_ALIGN == 0);
+CO_ABI_ASSERT(CO_XSAVE_HOST_OFF >= sizeof(struct co_cpu_state));
+CO_ABI_ASSERT(CO_XSAVE_HOST_OFF % CO_XSAVE_ALIGN == 0);
 CO_ABI_ASSERT(__builtin_offsetof(struct co_passage_shared, guest) ==
 	      CO_SHARED_GUEST);
-CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET >= sizeof(struct co_cpu_state));
+CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET >= CO_XSAVE_HOST_OFF + CO_XSAVE_MIN);
 CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET + sizeof(struct co_passage_priv) <=
 	      CO_PAGE_SIZE);
 CO_ABI_ASSERT(CO_PASSAGE_SHARED_VA == CO_PASSAGE_CODE_VA + CO_PAGE_SIZE);
@@ -181,6 +189,9 @@ int co_arch_passage_install(struct co_vm *vm)
 	if (err)
 		goto fail_free;
 	code_install(vm, p);
+	/* fxsave until the host asks for more (co_passage_set_xsave). */
+	vm->host_state->xcr0 = 0;
+	vm->host_state->xsave_off = 0;
 	p->magic = PRIV_MAGIC;
 	return 0;
 fail_free:
@@ -227,5 +238,60 @@ int co_passage_info(const struct co_vm *vm, struct co_passage_info *pi)
 	for (i = 0; i < CO_TRANSIT_TABLES; i++)
 		pi->transit_pfn[i] = p->transit_pfn[i];
 	pi->nr_transit = CO_TRANSIT_TABLES;
+	return 0;
+}
+
+#define XSAVE_XSTATE_BV	512
+#define XCR0_X87_SSE	3ULL
+
+static int xsave_check(uint64_t xcr0, uint32_t size, uint32_t room)
+{
+	if (!xcr0)
+		return 0;
+	if ((xcr0 & XCR0_X87_SSE) != XCR0_X87_SSE)
+		return -CO_EINVAL;
+	if (size < CO_XSAVE_MIN || size > room)
+		return -CO_ERANGE;
+	return 0;
+}
+
+/*
+ * Point @s at a fresh XSAVE area @off bytes on, holding its fxsave image
+ * (x87 and SSE marked present, everything else in its initial state): the
+ * xrstor of the first entry must find a valid header.
+ */
+static void xsave_setup(struct co_cpu_state *s, uint64_t xcr0, uint32_t off,
+			uint32_t size)
+{
+	uint8_t *area = (uint8_t *)s + off;
+	uint64_t bv = XCR0_X87_SSE;
+
+	s->xcr0 = xcr0;
+	s->xsave_off = xcr0 ? off : 0;
+	if (!xcr0)
+		return;
+	co_memset(area, 0, size);
+	co_memcpy(area, s->fxsave, sizeof(s->fxsave));
+	co_memcpy(area + XSAVE_XSTATE_BV, &bv, sizeof(bv));
+}
+
+int co_passage_set_xsave(struct co_vm *vm, uint64_t host_xcr0,
+			 uint32_t host_size, uint64_t guest_xcr0,
+			 uint32_t guest_size)
+{
+	int err;
+
+	if (!vm->host_state || priv_of(vm)->magic != PRIV_MAGIC)
+		return -CO_ESTATE;
+	err = xsave_check(host_xcr0, host_size, CO_XSAVE_HOST_MAX);
+	if (!err)
+		err = xsave_check(guest_xcr0, guest_size, CO_XSAVE_GUEST_MAX);
+	if (err)
+		return err;
+	xsave_setup(vm->host_state, host_xcr0, CO_XSAVE_HOST_OFF, host_size);
+	xsave_setup(&vm->shared->guest, guest_xcr0, CO_XSAVE_GUEST_OFF,
+		    guest_size);
+	if (guest_xcr0)
+		vm->shared->guest.cr4 |= 1ULL << CO_CR4_OSXSAVE_BIT;
 	return 0;
 }

@@ -56,8 +56,8 @@ struct co_cpu_state {
 	uint64_t fs_base, gs_base, kernel_gs_base;	/* 0x0b0 */
 	uint64_t star, lstar, cstar, sfmask;		/* 0x0c8 */
 	uint64_t dr7;					/* 0x0e8 */
-	uint64_t xcr0;		/* 0x0f0: 0 = fxsave path */
-	uint64_t reserved;				/* 0x0f8 */
+	uint64_t xcr0;		/* 0x0f0: 0 = fxsave path, else xsave mask */
+	uint64_t xsave_off;	/* 0x0f8: XSAVE area, from this struct */
 	uint8_t fxsave[512] __attribute__((aligned(16)));	/* 0x100 */
 };
 CO_ABI_SIZE(co_cpu_state, 0x300);
@@ -76,6 +76,7 @@ CO_ABI_OFFSET(co_cpu_state, fs_base, 0xb0);
 CO_ABI_OFFSET(co_cpu_state, star, 0xc8);
 CO_ABI_OFFSET(co_cpu_state, dr7, 0xe8);
 CO_ABI_OFFSET(co_cpu_state, xcr0, 0xf0);
+CO_ABI_OFFSET(co_cpu_state, xsave_off, 0xf8);
 CO_ABI_OFFSET(co_cpu_state, fxsave, 0x100);
 
 /* Operations. Values below 16 go host -> guest, the rest guest -> host. */

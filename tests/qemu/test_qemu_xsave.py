@@ -1,0 +1,67 @@
+# SPDX-License-Identifier: GPL-2.0
+"""The passage's xsave path on the QEMU tier (-cpu max has XSAVE and AVX).
+host.xsave=1|2 makes the bare host turn on CR4.OSXSAVE and XCR0 = 7 and
+ask the monitor for the xsave path; its check after every trip then also
+compares XCR0, the upper halves of ymm0-3 (new values each trip; the
+guest's first xrstor puts its own, zero, upper halves in the registers)
+and what the host's xsave left in its area."""
+import re
+
+import qemu_rig as rig_run
+from qemu_rig import run_rig
+
+from conftest import rig  # noqa: F401  (rig is a fixture)
+from test_programs import check_clean
+
+PROGS = ("abi", "timer", "cobd_rw", "conet_ping")
+
+
+def xsave_line(run):
+    m = re.search(r"xsave path: host XCR0 (0x[0-9a-f]+) \((\d+) bytes\), "
+                  r"guest XCR0 (0x[0-9a-f]+) \((\d+) bytes\)", run.stdout)
+    assert m, run.describe()
+    return m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
+
+
+def run_programs(rig, mode):
+    run = run_rig(rig["args"] + ["test=%s" % ",".join(PROGS), "host.xsave=%d" % mode],
+                  timeout=120)
+    for prog in PROGS:
+        check_clean(run, prog)
+    rig_run.assert_host_clean(run)
+    assert "STATE CHECK" not in run.stdout, run.describe()
+    return run
+
+
+def test_xsave_path_keeps_the_host_state(rig):
+    run = run_programs(rig, 1)
+    assert xsave_line(run) == ("0x7", 832, "0x7", 832)
+    trips, checks = rig_run.host_report(run)[:2]
+    assert trips > 20 and checks == trips, run.describe()
+
+
+def test_xsave_path_switches_xcr0(rig):
+    """The guest runs with XCR0 = x87|SSE: XCR0 changes on every entry
+    and exit, and the host gets its 7 back each time."""
+    run = run_programs(rig, 2)
+    assert xsave_line(run) == ("0x7", 832, "0x3", 576)
+
+
+def test_check_catches_a_lost_ymm_register():
+    """host.xbreak=N changes ymm2 after the snapshot of trip N, as a
+    passage that lost it would: the check must stop the machine."""
+    run = run_rig(["test=abi", "host.xsave=1", "host.xbreak=4"], timeout=60)
+    assert run.returncode == rig_run.EXIT_STATE, run.describe()
+    assert re.search(r"STATE CHECK: ymm2 upper half was 0x[0-9a-f]{32} before the trip, "
+                     r"0x[0-9a-f]{32} after", run.stdout), run.describe()
+    assert "did not restore the host's state after trip 4" in run.stdout
+
+
+def test_without_xsave_the_passage_stays_on_fxsave():
+    """QEMU's default CPU model has no XSAVE: the host says so and the VM
+    runs on the fxsave path, as without host.xsave."""
+    run = run_rig(["test=abi", "host.xsave=1"], timeout=60, options=["--cpu", "qemu64"])
+    assert "has no XSAVE with AVX; the passage stays on fxsave" in run.stdout, run.describe()
+    assert "xsave path:" not in run.stdout
+    check_clean(run, "abi")
+    rig_run.assert_host_clean(run)
