@@ -207,6 +207,8 @@ static void handle_op(struct co_vm *vm)
 		p[i] = CO_READ_ONCE(sh->param[i]);
 	if (op < CO_OP_MAX)
 		vm->stats.ops[op]++;
+	if (vm->recorder)
+		vm->recorder(vm, op, p);
 	/*
 	 * Queues first: a guest that rings a doorbell and then idles must
 	 * see its completions' interrupts, not sleep on them.

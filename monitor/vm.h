@@ -46,6 +46,12 @@ struct co_vm {
 	struct co_vm_exit exit;
 	bool stopping;			/* exit is final */
 	struct co_vm_stats stats;
+
+	/*
+	 * Optional: sees every guest operation before it is processed (the
+	 * traffic recorder of fuzz/record.c; NULL otherwise).
+	 */
+	void (*recorder)(struct co_vm *vm, uint32_t op, const uint64_t *param);
 };
 
 /* Raise a virtual interrupt line for the guest's next entry. [vm] */

@@ -28,6 +28,7 @@
 #include <colinux/monitor.h>
 #include <sim/sim.h>
 #include "../unicorn/co_unicorn.h"
+#include "record.h"
 
 #define ESCAPE_KEY	0x1d	/* Ctrl-] */
 
@@ -145,7 +146,8 @@ static void usage(FILE *f)
 "\n"
 "Options (before the keys): --real-time  use the host clocks instead of\n"
 "  virtual time (the default, except when interactive); --stats  print run\n"
-"  statistics at exit (wall time, switches, requests, interrupts)\n"
+"  statistics at exit (wall time, switches, requests, interrupts);\n"
+"  --record FILE  write the guest's device traffic as a fuzz input\n"
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host error.\n",
@@ -290,6 +292,7 @@ static int bundled_guest(struct co_config *cfg, bool interactive,
 struct options {
 	bool real_time;
 	bool stats;
+	const char *record;	/* --record FILE: traffic as a fuzz input */
 	int first_key;
 };
 
@@ -299,6 +302,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 
 	o->real_time = false;
 	o->stats = false;
+	o->record = NULL;
 	if (argc < 2 || strcmp(argv[1], "run")) {
 		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
@@ -308,6 +312,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->real_time = true;
 		} else if (!strcmp(argv[i], "--stats")) {
 			o->stats = true;
+		} else if (!strcmp(argv[i], "--record") && i + 1 < argc) {
+			o->record = argv[++i];
 		} else {
 			fprintf(stderr, "colinux-sim: unknown option %s\n", argv[i]);
 			return EXIT_USAGE;
@@ -436,12 +442,19 @@ int main(int argc, char **argv)
 		rc = EXIT_HOST;
 		goto out;
 	}
+	if (o.record && co_fuzz_record_start(vm, o.record)) {
+		fprintf(stderr, "colinux-sim: cannot record to %s\n", o.record);
+		rc = EXIT_HOST;
+		goto out;
+	}
 	print_summary(vm, &cfg);
 	t0 = wall_seconds();
 	rc = run_vm(vm, interactive);
 	if (o.stats)
 		print_stats(vm, wall_seconds() - t0);
 out:
+	if (o.record)
+		co_fuzz_record_stop(vm);
 	co_vm_destroy(vm);
 	co_config_free(&cfg);
 	return rc;

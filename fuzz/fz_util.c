@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Fuzzing harness: input reader and writer, scratch files, leak checks. */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <ftw.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sim/sim.h>
+#include "fz.h"
+
+/* ---- reading ----------------------------------------------------------- */
+
+uint8_t fz_u8(struct fz_in *in)
+{
+	return in->pos < in->len ? in->p[in->pos++] : 0;
+}
+
+uint16_t fz_u16(struct fz_in *in)
+{
+	uint16_t v = fz_u8(in);
+
+	return v | (uint16_t)fz_u8(in) << 8;
+}
+
+uint32_t fz_u32(struct fz_in *in)
+{
+	uint32_t v = fz_u16(in);
+
+	return v | (uint32_t)fz_u16(in) << 16;
+}
+
+uint64_t fz_u64(struct fz_in *in)
+{
+	uint64_t v = fz_u32(in);
+
+	return v | (uint64_t)fz_u32(in) << 32;
+}
+
+uint64_t fz_value(struct fz_in *in)
+{
+	uint8_t tag = fz_u8(in);
+
+	switch (tag & 3) {
+	case 0:
+		return tag >> 2;
+	case 1:
+		return fz_u16(in);
+	case 2:
+		return fz_u32(in);
+	default:
+		return fz_u64(in);
+	}
+}
+
+size_t fz_bytes(struct fz_in *in, void *dst, size_t len)
+{
+	size_t n = in->len - in->pos;
+
+	if (n > len)
+		n = len;
+	memcpy(dst, in->p + in->pos, n);
+	in->pos += n;
+	return n;
+}
+
+/* ---- writing ----------------------------------------------------------- */
+
+void fz_out_init(struct fz_out *o)
+{
+	memset(o, 0, sizeof(*o));
+}
+
+void fz_out_free(struct fz_out *o)
+{
+	free(o->buf);
+	fz_out_init(o);
+}
+
+void fz_put_bytes(struct fz_out *o, const void *p, size_t len)
+{
+	if (o->failed || !len)
+		return;
+	if (o->len + len > o->cap) {
+		size_t cap = o->cap ? o->cap : 4096;
+		uint8_t *nb;
+
+		while (cap < o->len + len)
+			cap *= 2;
+		nb = realloc(o->buf, cap);
+		if (!nb) {
+			o->failed = true;
+			return;
+		}
+		o->buf = nb;
+		o->cap = cap;
+	}
+	memcpy(o->buf + o->len, p, len);
+	o->len += len;
+}
+
+void fz_put_u8(struct fz_out *o, uint8_t v)
+{
+	fz_put_bytes(o, &v, 1);
+}
+
+void fz_put_u16(struct fz_out *o, uint16_t v)
+{
+	fz_put_u8(o, (uint8_t)v);
+	fz_put_u8(o, (uint8_t)(v >> 8));
+}
+
+void fz_put_u32(struct fz_out *o, uint32_t v)
+{
+	fz_put_u16(o, (uint16_t)v);
+	fz_put_u16(o, (uint16_t)(v >> 16));
+}
+
+void fz_put_u64(struct fz_out *o, uint64_t v)
+{
+	fz_put_u32(o, (uint32_t)v);
+	fz_put_u32(o, (uint32_t)(v >> 32));
+}
+
+void fz_put_value(struct fz_out *o, uint64_t v)
+{
+	if (v < 64) {
+		fz_put_u8(o, (uint8_t)(v << 2));
+	} else if (v <= 0xffff) {
+		fz_put_u8(o, 1);
+		fz_put_u16(o, (uint16_t)v);
+	} else if (v <= 0xffffffffULL) {
+		fz_put_u8(o, 2);
+		fz_put_u32(o, (uint32_t)v);
+	} else {
+		fz_put_u8(o, 3);
+		fz_put_u64(o, v);
+	}
+}
+
+void fz_emit_op(struct fz_out *o, uint32_t op, const uint64_t *param,
+		unsigned int nparams)
+{
+	uint8_t mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < nparams && i < 8; i++)
+		if (param[i])
+			mask |= 1u << i;
+	fz_put_u8(o, FZ_A_OP);
+	fz_put_u8(o, FZ_OP_RAW);
+	fz_put_u32(o, op);
+	fz_put_u8(o, mask);
+	for (i = 0; i < 8; i++)
+		if (mask & (1u << i))
+			fz_put_value(o, param[i]);
+}
+
+void fz_emit_write(struct fz_out *o, uint64_t gpa, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len) {
+		size_t n = len > 0xffff ? 0xffff : len;
+
+		fz_put_u8(o, FZ_A_WRITE);
+		fz_put_u8(o, FZ_W_RAW);
+		fz_put_u64(o, gpa);
+		fz_put_u16(o, (uint16_t)n);
+		fz_put_bytes(o, b, n);
+		gpa += n;
+		b += n;
+		len -= n;
+	}
+}
+
+void fz_emit_bell(struct fz_out *o, unsigned int queue)
+{
+	fz_put_u8(o, FZ_A_BELL);
+	fz_put_u8(o, FZ_BELL_RAW);
+	fz_put_u8(o, (uint8_t)queue);
+}
+
+void fz_emit_shared(struct fz_out *o, unsigned int off, const void *p,
+		    size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len) {
+		size_t n = len > 0xff ? 0xff : len;
+
+		fz_put_u8(o, FZ_A_SHARED);
+		fz_put_u16(o, (uint16_t)off);
+		fz_put_u8(o, (uint8_t)n);
+		fz_put_bytes(o, b, n);
+		off += n;
+		b += n;
+		len -= n;
+	}
+}
+
+void fz_emit_text(struct fz_out *o, const void *p, size_t len)
+{
+	fz_put_u8(o, FZ_A_TEXT);
+	fz_put_u16(o, (uint16_t)len);
+	fz_put_bytes(o, p, len);
+}
+
+void fz_emit_frame(struct fz_out *o, const void *p, size_t len)
+{
+	fz_put_u8(o, FZ_A_FRAME);
+	fz_put_u16(o, (uint16_t)len);
+	fz_put_bytes(o, p, len);
+}
+
+void fz_emit_keys(struct fz_out *o, const void *p, size_t len)
+{
+	const uint8_t *b = p;
+
+	while (len) {
+		size_t n = len > 0xff ? 0xff : len;
+
+		fz_put_u8(o, FZ_A_KEYS);
+		fz_put_u8(o, (uint8_t)n);
+		fz_put_bytes(o, b, n);
+		b += n;
+		len -= n;
+	}
+}
+
+void fz_emit_clock(struct fz_out *o, uint64_t ns)
+{
+	fz_put_u8(o, FZ_A_CLOCK);
+	fz_put_value(o, ns);
+}
+
+int fz_save(const struct fz_out *o, const char *path)
+{
+	FILE *f;
+	int ok;
+
+	if (o->failed)
+		return -1;
+	f = fopen(path, "wb");
+	if (!f)
+		return -1;
+	ok = fwrite(o->buf, 1, o->len, f) == o->len;
+	ok = !fclose(f) && ok;
+	return ok ? 0 : -1;
+}
+
+/* ---- scratch files ------------------------------------------------------ */
+
+static char tmpdir[512];
+
+static int rm_one(const char *path, const struct stat *st, int type,
+		  struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void tmpdir_remove(void)
+{
+	if (tmpdir[0])
+		nftw(tmpdir, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+}
+
+/*
+ * libFuzzer leaves with _Exit when its time is up, so atexit never runs:
+ * remove the directories of harness processes that are gone.
+ */
+static void remove_stale(const char *base)
+{
+	char path[600];
+	struct dirent *d;
+	DIR *dir = opendir(base);
+	int pid;
+
+	if (!dir)
+		return;
+	while ((d = readdir(dir))) {
+		if (sscanf(d->d_name, "cofuzz-%d", &pid) != 1 || pid <= 0 ||
+		    !kill(pid, 0) || errno != ESRCH)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", base, d->d_name);
+		nftw(path, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+	}
+	closedir(dir);
+}
+
+const char *fz_tmpdir(void)
+{
+	const char *base = getenv("CO_TEST_TMPDIR");
+
+	if (tmpdir[0])
+		return tmpdir;
+	if (!base || !*base)
+		base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	mkdir(base, 0755);
+	remove_stale(base);
+	snprintf(tmpdir, sizeof(tmpdir), "%s/cofuzz-%d", base, (int)getpid());
+	if (mkdir(tmpdir, 0700) && errno != EEXIST)
+		fz_fail("cannot create %s", tmpdir);
+	atexit(tmpdir_remove);
+	return tmpdir;
+}
+
+void fz_write_file(const char *path, const void *p, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || (len && write(fd, p, len) != (ssize_t)len))
+		fz_fail("cannot write %s", path);
+	close(fd);
+}
+
+/*
+ * One PT_LOAD at physical offset 0x200000, linked high like Linux, with a
+ * symbol table holding "co_start": the same shape as the unit tests' image.
+ */
+void *fz_make_elf(size_t *len)
+{
+	static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };	/* hlt; jmp */
+	static const char strtab[] = "\0co_start\0";
+	static const char shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab\0";
+	const uint64_t paddr = 0x200000, vaddr = 0xffffffff80200000ULL;
+	size_t code_off = 0x1000, sym_off, str_off, shs_off, sh_off, total;
+	Elf64_Ehdr *eh;
+	Elf64_Phdr *ph;
+	Elf64_Shdr *sh;
+	Elf64_Sym *sym;
+	uint8_t *img;
+
+	sym_off = (code_off + sizeof(code) + 7) & ~7UL;
+	str_off = sym_off + 2 * sizeof(Elf64_Sym);
+	shs_off = str_off + sizeof(strtab);
+	sh_off = (shs_off + sizeof(shstrtab) + 7) & ~7UL;
+	total = sh_off + 5 * sizeof(Elf64_Shdr);
+	img = calloc(1, total);
+	if (!img)
+		fz_fail("out of memory");
+
+	eh = (Elf64_Ehdr *)img;
+	memcpy(eh->e_ident, ELFMAG, SELFMAG);
+	eh->e_ident[EI_CLASS] = ELFCLASS64;
+	eh->e_ident[EI_DATA] = ELFDATA2LSB;
+	eh->e_ident[EI_VERSION] = EV_CURRENT;
+	eh->e_type = ET_EXEC;
+	eh->e_machine = EM_X86_64;
+	eh->e_version = EV_CURRENT;
+	eh->e_entry = vaddr;
+	eh->e_phoff = sizeof(*eh);
+	eh->e_shoff = sh_off;
+	eh->e_ehsize = sizeof(*eh);
+	eh->e_phentsize = sizeof(*ph);
+	eh->e_phnum = 1;
+	eh->e_shentsize = sizeof(*sh);
+	eh->e_shnum = 5;
+	eh->e_shstrndx = 4;
+
+	ph = (Elf64_Phdr *)(img + sizeof(*eh));
+	ph->p_type = PT_LOAD;
+	ph->p_flags = PF_R | PF_W | PF_X;
+	ph->p_offset = code_off;
+	ph->p_vaddr = vaddr;
+	ph->p_paddr = paddr;
+	ph->p_filesz = sizeof(code);
+	ph->p_memsz = sizeof(code) + 0x1000;
+	ph->p_align = 0x1000;
+	memcpy(img + code_off, code, sizeof(code));
+
+	sym = (Elf64_Sym *)(img + sym_off);
+	sym[1].st_name = 1;
+	sym[1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
+	sym[1].st_shndx = 1;
+	sym[1].st_value = vaddr;
+	memcpy(img + str_off, strtab, sizeof(strtab));
+	memcpy(img + shs_off, shstrtab, sizeof(shstrtab));
+
+	sh = (Elf64_Shdr *)(img + sh_off);
+	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
+		.sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = vaddr,
+		.sh_offset = code_off, .sh_size = sizeof(code),
+		.sh_addralign = 16 };
+	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB,
+		.sh_offset = sym_off, .sh_size = 2 * sizeof(Elf64_Sym),
+		.sh_link = 3, .sh_info = 1, .sh_addralign = 8,
+		.sh_entsize = sizeof(Elf64_Sym) };
+	sh[3] = (Elf64_Shdr){ .sh_name = 15, .sh_type = SHT_STRTAB,
+		.sh_offset = str_off, .sh_size = sizeof(strtab),
+		.sh_addralign = 1 };
+	sh[4] = (Elf64_Shdr){ .sh_name = 23, .sh_type = SHT_STRTAB,
+		.sh_offset = shs_off, .sh_size = sizeof(shstrtab),
+		.sh_addralign = 1 };
+	*len = total;
+	return img;
+}
+
+/* ---- sim-host ----------------------------------------------------------- */
+
+void fz_sim_setup(void)
+{
+	static bool done;
+	const char *lvl = getenv("FZ_LOG");
+
+	if (done)
+		return;
+	done = true;
+	/* Monitor warnings on every bad request would drown the fuzzer. */
+	co_sim_log_level(lvl && *lvl ? atoi(lvl) : -1);
+}
+
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "\n==FUZZ FINDING== ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	abort();
+}
+
+/*
+ * Guard frames: the harness holds every other host frame of the region
+ * the sim-host allocates from, PROT_NONE, and leaves the others free;
+ * after co_sim_reset the VM's pages come from those. Every page of paged
+ * guest RAM and every passage page then has an unmapped frame on both
+ * sides: a monitor access running off the end of a page faults at once,
+ * instead of landing silently in whatever frame follows (with paged RAM,
+ * usually another guest page). Contiguous RAM is allocated past the
+ * checkerboard, with free (unmapped) frames around it.
+ *
+ * The price: each paged page is a mapping change of its own in the
+ * sim-host on every create and destroy. $FZ_GUARD_RUN=N leaves runs of N
+ * free frames between guards instead (faster, catches 1 in N);
+ * $FZ_NO_GUARD turns the guards off, for comparison.
+ */
+#define GUARD_SPAN	(4096 + 1024)	/* frames: 16 MiB of guest RAM and more */
+
+static uint64_t guard_pages;
+
+void fz_guard_setup(void)
+{
+	const char *env = getenv("FZ_GUARD_RUN");
+	uint64_t run = env ? strtoull(env, NULL, 0) : 1, i, n = 0;
+	uint64_t *pfn, *free_list;
+
+	if (guard_pages || getenv("FZ_NO_GUARD"))
+		return;
+	if (!run)
+		run = 1;
+	pfn = malloc(GUARD_SPAN * sizeof(*pfn));
+	free_list = malloc(GUARD_SPAN * sizeof(*pfn));
+	if (!pfn || !free_list)
+		fz_fail("out of memory");
+	co_sim_reset();
+	/* One allocation: a compact set of frames from the first free one. */
+	if (co_host_pages_alloc(GUARD_SPAN, pfn))
+		fz_fail("cannot allocate the guard span");
+	for (i = 0; i < GUARD_SPAN; i++) {
+		if (pfn[i] % (run + 1) == run) {
+			if (mprotect(co_sim_phys_ptr(pfn[i] << 12),
+				     CO_SIM_PAGE_SIZE, PROT_NONE))
+				fz_fail("cannot protect a guard frame");
+			guard_pages++;
+		} else {
+			free_list[n++] = pfn[i];
+		}
+	}
+	co_host_pages_free(n, free_list);
+	free(pfn);
+	free(free_list);
+	co_sim_reset();
+}
+
+void fz_leak_check(const char *when)
+{
+	int old;
+
+	if (co_sim_in_use(CO_SIM_OBJ_PAGES) == guard_pages &&
+	    !co_sim_in_use(CO_SIM_OBJ_HEAP) &&
+	    !co_sim_in_use(CO_SIM_OBJ_FILES) &&
+	    !co_sim_in_use(CO_SIM_OBJ_MUTEXES) &&
+	    !co_sim_in_use(CO_SIM_OBJ_EVENTS) &&
+	    !co_sim_in_use(CO_SIM_OBJ_TIMERS) &&
+	    !co_sim_in_use(CO_SIM_OBJ_NETS) && !co_sim_misuse_count())
+		return;
+	old = co_sim_log_level(CO_LOG_ERROR);
+	fprintf(stderr, "(%llu of the pages are the harness's guard frames)\n",
+		(unsigned long long)guard_pages);
+	co_sim_leak_check();	/* prints what is outstanding */
+	co_sim_log_level(old);
+	fz_fail("%s: sim-host objects leaked or host API misused", when);
+}
