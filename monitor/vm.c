@@ -24,26 +24,6 @@ const char *co_vm_state_name(enum co_vm_state s)
 	return state_names[s];
 }
 
-static const char *const reason_names[CO_TERM_MAX] = {
-	[CO_TERM_POWEROFF]	= "power off",
-	[CO_TERM_REBOOT]	= "reboot",
-	[CO_TERM_HALT]		= "halt",
-	[CO_TERM_PANIC]		= "guest panic",
-	[CO_TERM_BUG]		= "guest BUG",
-	[CO_TERM_PROTOCOL]	= "protocol violation by the guest",
-	[CO_TERM_CPU_FAULT]	= "fatal CPU fault in the guest",
-	[CO_TERM_HUNG]		= "guest stopped yielding",
-	[CO_TERM_DEADLOCK]	= "guest idle with nothing to wake it",
-	[CO_TERM_HOST]		= "stopped by the host",
-};
-
-const char *co_term_reason_name(int reason)
-{
-	if (reason < 0 || reason >= CO_TERM_MAX || !reason_names[reason])
-		return "unknown reason";
-	return reason_names[reason];
-}
-
 enum co_vm_state co_vm_state(const struct co_vm *vm)
 {
 	return vm->state;

@@ -17,23 +17,13 @@
 #include <string.h>
 
 #include <colinux/config.h>
+#include <colinux/monitor.h>	/* reason names, exit statuses */
 #include <colinux/nt/ioctl.h>
 #include "elf.h"	/* monitor/: the kernel checks colinux-sim makes */
 #include "daemon.h"
 
 #define ESCAPE_KEY	0x1d	/* Ctrl-] */
 
-/* Exit statuses besides the guest's own power-off code, as colinux-sim. */
-enum {
-	EXIT_GUEST_ERROR	= 70,
-	EXIT_PROTOCOL		= 71,
-	EXIT_CPU_FAULT		= 72,
-	EXIT_HUNG		= 73,
-	EXIT_DEADLOCK		= 74,
-	EXIT_USAGE		= 64,
-	EXIT_BAD_IMAGE		= 65,
-	EXIT_HOST		= 69,
-};
 
 bool co_daemon_verbose;
 
@@ -63,45 +53,10 @@ static void usage(FILE *f)
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host or driver error.\n",
-		EXIT_GUEST_ERROR, EXIT_PROTOCOL, EXIT_CPU_FAULT, EXIT_HUNG,
-		EXIT_DEADLOCK, EXIT_USAGE, EXIT_BAD_IMAGE, EXIT_HOST);
+		CO_EXIT_GUEST_ERROR, CO_EXIT_PROTOCOL, CO_EXIT_CPU_FAULT, CO_EXIT_HUNG,
+		CO_EXIT_DEADLOCK, CO_EXIT_USAGE, CO_EXIT_BAD_IMAGE, CO_EXIT_HOST);
 }
 
-static const char *reason_name(int r)
-{
-	static const char *const low[] = { "power-off", "reboot", "halt",
-					   "panic", "BUG" };
-	static const char *const high[] = { "protocol violation", "CPU fault",
-					    "hung", "deadlock", "stopped by the host" };
-
-	if (r >= 0 && r < 5)
-		return low[r];
-	if (r >= CO_TERM_PROTOCOL && r <= CO_TERM_HOST)
-		return high[r - CO_TERM_PROTOCOL];
-	return "unknown";
-}
-
-static int exit_status(int reason, int code)
-{
-	switch (reason) {
-	case CO_TERM_POWEROFF:
-		return code & 0xff;
-	case CO_TERM_REBOOT:
-	case CO_TERM_HALT:
-	case CO_TERM_HOST:
-		return 0;
-	case CO_TERM_PANIC:
-	case CO_TERM_BUG:
-		return EXIT_GUEST_ERROR;
-	case CO_TERM_PROTOCOL:
-		return EXIT_PROTOCOL;
-	case CO_TERM_CPU_FAULT:
-		return EXIT_CPU_FAULT;
-	case CO_TERM_HUNG:
-		return EXIT_HUNG;
-	}
-	return EXIT_DEADLOCK;
-}
 
 /* ---- talking to the driver --------------------------------------------- */
 
@@ -412,10 +367,10 @@ static int run(struct daemon *d)
 	struct co_nt_run q = { .timeout_ms = 200 };
 	HANDLE out = GetStdHandle(STD_OUTPUT_HANDLE);
 	DWORD got, wrote;
-	int rc = EXIT_HOST;
+	int rc = CO_EXIT_HOST;
 
 	if (!r)
-		return EXIT_HOST;
+		return CO_EXIT_HOST;
 	console_setup();
 	CloseHandle(CreateThread(NULL, 0, reader_main, d, 0, NULL));
 	while (!d->quit) {
@@ -435,12 +390,12 @@ static int run(struct daemon *d)
 		r->text[sizeof(r->text) - 1] = '\0';
 		if (r->stopped) {
 			fprintf(stderr, "\r\ncolinux-daemon: guest stopped: %s%s%s",
-				reason_name(r->reason), r->text[0] ? ": " : "",
+				co_term_reason_name(r->reason), r->text[0] ? ": " : "",
 				r->text);
 			if (r->reason == CO_TERM_POWEROFF)
 				fprintf(stderr, " (exit code %d)", r->code);
 			fprintf(stderr, "\n");
-			rc = exit_status(r->reason, r->code);
+			rc = co_term_exit_status(r->reason, r->code);
 			break;
 		}
 		if (r->err) {
@@ -495,7 +450,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "colinux-daemon: unknown option %s\n", argv[i]);
 			usage(stderr);
-			return EXIT_USAGE;
+			return CO_EXIT_USAGE;
 		}
 	}
 	co_config_init(&d.cfg);
@@ -504,13 +459,13 @@ int main(int argc, char **argv)
 		rc = co_config_validate(&d.cfg, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "colinux-daemon: %s\n", err);
-		rc = EXIT_USAGE;
+		rc = CO_EXIT_USAGE;
 		goto out;
 	}
-	rc = EXIT_BAD_IMAGE;
+	rc = CO_EXIT_BAD_IMAGE;
 	if (read_images(&d))
 		goto out;
-	rc = EXIT_HOST;
+	rc = CO_EXIT_HOST;
 	if (open_device(&d) || create_and_load(&d))
 		goto out;
 	fprintf(stderr, "colinux-daemon: VM created: %s loaded (%zu bytes), %llu MiB RAM\n",
@@ -518,7 +473,7 @@ int main(int argc, char **argv)
 		(unsigned long long)(d.cfg.mem_bytes >> 20));
 	if (dry_run) {
 		rc = request(&d, CO_NT_IOC_DESTROY, NULL, 0, "destroying the VM") ?
-		     EXIT_HOST : 0;
+		     CO_EXIT_HOST : 0;
 		if (!rc)
 			fprintf(stderr, "colinux-daemon: dry run: VM destroyed\n");
 		goto out;

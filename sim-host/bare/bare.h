@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include <colinux/host.h>
+#include <colinux/monitor.h>
 
 /* Virtual layout. */
 /*
@@ -41,15 +42,11 @@
 
 /* Exit statuses: the guest's own code, or these (as colinux-sim). */
 enum {
-	BARE_EXIT_GUEST_ERROR	= 70,
-	BARE_EXIT_PROTOCOL	= 71,
-	BARE_EXIT_CPU_FAULT	= 72,
-	BARE_EXIT_HUNG		= 73,
-	BARE_EXIT_DEADLOCK	= 74,
+	/* The guest's statuses are co_term_exit_status's (CO_EXIT_*). */
 	BARE_EXIT_STATE		= 75,	/* the passage broke host state */
-	BARE_EXIT_USAGE		= 64,
-	BARE_EXIT_BAD_IMAGE	= 65,
-	BARE_EXIT_HOST		= 69,	/* host fault, out of memory */
+	BARE_EXIT_USAGE		= CO_EXIT_USAGE,
+	BARE_EXIT_BAD_IMAGE	= CO_EXIT_BAD_IMAGE,
+	BARE_EXIT_HOST		= CO_EXIT_HOST,	/* host fault, out of memory */
 };
 
 static inline void *phys_to_virt(uint64_t pa)

@@ -133,27 +133,10 @@ static int parse_cmdline(struct co_config *cfg, char *err, size_t errlen)
 	return 0;
 }
 
+/* isa-debug-exit carries 7 bits of status. */
 static int exit_status(const struct co_vm_exit *e)
 {
-	switch (e->reason) {
-	case CO_TERM_POWEROFF:
-		return e->code & 0x7f;
-	case CO_TERM_REBOOT:
-	case CO_TERM_HALT:
-	case CO_TERM_HOST:
-		return 0;
-	case CO_TERM_PANIC:
-	case CO_TERM_BUG:
-		return BARE_EXIT_GUEST_ERROR;
-	case CO_TERM_PROTOCOL:
-		return BARE_EXIT_PROTOCOL;
-	case CO_TERM_CPU_FAULT:
-		return BARE_EXIT_CPU_FAULT;
-	case CO_TERM_HUNG:
-		return BARE_EXIT_HUNG;
-	default:
-		return BARE_EXIT_DEADLOCK;
-	}
+	return co_term_exit_status(e->reason, e->code) & 0x7f;
 }
 
 /* Keyboard bytes into the console, as many as it takes now. */

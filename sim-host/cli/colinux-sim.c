@@ -32,18 +32,6 @@
 
 #define ESCAPE_KEY	0x1d	/* Ctrl-] */
 
-/* Exit statuses besides the guest's own power-off code. */
-enum {
-	EXIT_GUEST_ERROR	= 70,	/* panic, BUG */
-	EXIT_PROTOCOL		= 71,
-	EXIT_CPU_FAULT		= 72,
-	EXIT_HUNG		= 73,
-	EXIT_DEADLOCK		= 74,
-	EXIT_USAGE		= 64,
-	EXIT_BAD_IMAGE		= 65,
-	EXIT_HOST		= 69,
-};
-
 static struct termios saved_termios;
 static bool termios_saved;
 
@@ -151,31 +139,8 @@ static void usage(FILE *f)
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host error.\n",
-		EXIT_GUEST_ERROR, EXIT_PROTOCOL, EXIT_CPU_FAULT, EXIT_HUNG,
-		EXIT_DEADLOCK, EXIT_USAGE, EXIT_BAD_IMAGE, EXIT_HOST);
-}
-
-static int exit_status(const struct co_vm_exit *e)
-{
-	switch (e->reason) {
-	case CO_TERM_POWEROFF:
-		return e->code & 0xff;
-	case CO_TERM_REBOOT:
-	case CO_TERM_HALT:
-	case CO_TERM_HOST:
-		return 0;
-	case CO_TERM_PANIC:
-	case CO_TERM_BUG:
-		return EXIT_GUEST_ERROR;
-	case CO_TERM_PROTOCOL:
-		return EXIT_PROTOCOL;
-	case CO_TERM_CPU_FAULT:
-		return EXIT_CPU_FAULT;
-	case CO_TERM_HUNG:
-		return EXIT_HUNG;
-	default:
-		return EXIT_DEADLOCK;
-	}
+		CO_EXIT_GUEST_ERROR, CO_EXIT_PROTOCOL, CO_EXIT_CPU_FAULT, CO_EXIT_HUNG,
+		CO_EXIT_DEADLOCK, CO_EXIT_USAGE, CO_EXIT_BAD_IMAGE, CO_EXIT_HOST);
 }
 
 static const char *class_name(unsigned int c)
@@ -305,7 +270,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	o->record = NULL;
 	if (argc < 2 || strcmp(argv[1], "run")) {
 		usage(argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
-		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : EXIT_USAGE;
+		return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : CO_EXIT_USAGE;
 	}
 	for (i = 2; i < argc && !strncmp(argv[i], "--", 2); i++) {
 		if (!strcmp(argv[i], "--real-time")) {
@@ -316,7 +281,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 			o->record = argv[++i];
 		} else {
 			fprintf(stderr, "colinux-sim: unknown option %s\n", argv[i]);
-			return EXIT_USAGE;
+			return CO_EXIT_USAGE;
 		}
 	}
 	o->first_key = i;
@@ -364,7 +329,7 @@ static int run_vm(struct co_vm *vm, bool interactive)
 			break;
 		if (err != -CO_EBUSY) {
 			fprintf(stderr, "colinux-sim: run failed: %s\n", co_strerror(err));
-			return EXIT_HOST;
+			return CO_EXIT_HOST;
 		}
 		pthread_mutex_lock(&input.lock);
 		if (input.len)
@@ -389,7 +354,7 @@ static int run_vm(struct co_vm *vm, bool interactive)
 	if (exit.reason == CO_TERM_POWEROFF)
 		fprintf(stderr, " (exit code %d)", exit.code);
 	fprintf(stderr, "\n");
-	return exit_status(&exit);
+	return co_term_exit_status(exit.reason, exit.code);
 }
 
 int main(int argc, char **argv)
@@ -419,7 +384,7 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "colinux-sim: %s\n", err);
 		co_config_free(&cfg);
-		return EXIT_USAGE;
+		return CO_EXIT_USAGE;
 	}
 	if (interactive || o.real_time)
 		co_sim_clock_real(true);
@@ -428,23 +393,23 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "colinux-sim: cannot create the VM: %s\n", co_strerror(rc));
 		co_config_free(&cfg);
-		return EXIT_HOST;
+		return CO_EXIT_HOST;
 	}
 	rc = co_vm_load_files(vm, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "colinux-sim: %s\n", err);
-		rc = EXIT_BAD_IMAGE;
+		rc = CO_EXIT_BAD_IMAGE;
 		goto out;
 	}
 	rc = co_vm_start(vm);
 	if (rc) {
 		fprintf(stderr, "colinux-sim: cannot start the VM: %s\n", co_strerror(rc));
-		rc = EXIT_HOST;
+		rc = CO_EXIT_HOST;
 		goto out;
 	}
 	if (o.record && co_fuzz_record_start(vm, o.record)) {
 		fprintf(stderr, "colinux-sim: cannot record to %s\n", o.record);
-		rc = EXIT_HOST;
+		rc = CO_EXIT_HOST;
 		goto out;
 	}
 	print_summary(vm, &cfg);

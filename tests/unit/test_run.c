@@ -386,6 +386,28 @@ static void lifecycle_states_are_enforced(void **state)
 	co_test_destroy(g);
 }
 
+/* One mapping for every front end: the guest's code, or a fixed status. */
+static void exit_statuses_and_reason_names(void **state)
+{
+	assert_int_equal(co_term_exit_status(CO_TERM_POWEROFF, 0), 0);
+	assert_int_equal(co_term_exit_status(CO_TERM_POWEROFF, 42), 42);
+	assert_int_equal(co_term_exit_status(CO_TERM_POWEROFF, 0x1ff), 0xff);
+	assert_int_equal(co_term_exit_status(CO_TERM_REBOOT, 9), 0);
+	assert_int_equal(co_term_exit_status(CO_TERM_HALT, 9), 0);
+	assert_int_equal(co_term_exit_status(CO_TERM_HOST, 9), 0);
+	assert_int_equal(co_term_exit_status(CO_TERM_PANIC, 0), CO_EXIT_GUEST_ERROR);
+	assert_int_equal(co_term_exit_status(CO_TERM_BUG, 0), CO_EXIT_GUEST_ERROR);
+	assert_int_equal(co_term_exit_status(CO_TERM_PROTOCOL, 0), CO_EXIT_PROTOCOL);
+	assert_int_equal(co_term_exit_status(CO_TERM_CPU_FAULT, 0), CO_EXIT_CPU_FAULT);
+	assert_int_equal(co_term_exit_status(CO_TERM_HUNG, 0), CO_EXIT_HUNG);
+	assert_int_equal(co_term_exit_status(CO_TERM_DEADLOCK, 0), CO_EXIT_DEADLOCK);
+	assert_string_equal(co_term_reason_name(CO_TERM_PANIC), "guest panic");
+	assert_string_equal(co_term_reason_name(CO_TERM_HOST), "stopped by the host");
+	assert_string_equal(co_term_reason_name(5), "unknown reason");
+	assert_string_equal(co_term_reason_name(-1), "unknown reason");
+	assert_string_equal(co_term_reason_name(CO_TERM_MAX), "unknown reason");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -402,6 +424,7 @@ int main(void)
 		cmocka_unit_test(kick_returns_and_run_resumes),
 		cmocka_unit_test(power_events_reach_the_guest),
 		cmocka_unit_test(lifecycle_states_are_enforced),
+		cmocka_unit_test(exit_statuses_and_reason_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

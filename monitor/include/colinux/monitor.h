@@ -39,6 +39,23 @@ struct co_vm_exit {
 const char *co_term_reason_name(int reason);
 
 /*
+ * Exit statuses of the front ends (colinux-sim, colinux-daemon.exe): the
+ * guest's own power-off code, or one of these (sysexits-style numbers).
+ */
+enum co_exit_status {
+	CO_EXIT_USAGE		= 64,	/* bad option or configuration */
+	CO_EXIT_BAD_IMAGE	= 65,	/* kernel or initrd rejected */
+	CO_EXIT_HOST		= 69,	/* host or driver error */
+	CO_EXIT_GUEST_ERROR	= 70,	/* guest panic or BUG */
+	CO_EXIT_PROTOCOL	= 71,
+	CO_EXIT_CPU_FAULT	= 72,
+	CO_EXIT_HUNG		= 73,
+	CO_EXIT_DEADLOCK	= 74,
+};
+/* The exit status for a guest that stopped for @reason with @code. */
+int co_term_exit_status(int reason, int code);
+
+/*
  * The CPU back-end: how the guest gets the CPU. The Unicorn back-end, the
  * bare-metal host's real passage and the tests' scripted guests all fit.
  */
