@@ -283,6 +283,16 @@ int co_guest_wait(struct co_guest *g, co_guest_cond_fn *cond, void *ctx,
 	return ret;
 }
 
+int co_guest_wait_for(struct co_guest *g, co_guest_cond_fn *cond, void *ctx,
+		      uint64_t timeout_ns)
+{
+	/* Usually true already (completed with the notify): no clock read. */
+	co_guest_dispatch(g);
+	if (cond(ctx))
+		return 0;
+	return co_guest_wait(g, cond, ctx, co_guest_now(g) + timeout_ns);
+}
+
 void co_guest_sleep_ns(struct co_guest *g, uint64_t ns)
 {
 	co_guest_wait(g, NULL, NULL, co_guest_now(g) + ns);

@@ -111,6 +111,12 @@ unsigned int co_guest_dispatch(struct co_guest *g);
  */
 int co_guest_wait(struct co_guest *g, co_guest_cond_fn *cond, void *ctx,
 		  uint64_t deadline_ns);
+/*
+ * The same with a timeout; the clock is read (a switch) only when the
+ * condition does not hold already.
+ */
+int co_guest_wait_for(struct co_guest *g, co_guest_cond_fn *cond, void *ctx,
+		      uint64_t timeout_ns);
 void co_guest_sleep_ns(struct co_guest *g, uint64_t ns);
 
 #endif

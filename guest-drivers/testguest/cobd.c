@@ -157,12 +157,7 @@ static bool all_done(void *ctx)
 
 int tg_cobd_wait_all(struct tg_cobd *d, uint64_t timeout_ns)
 {
-	/* The usual case: done by the time the notify returned; no clock read. */
-	co_guest_dispatch(&tg_g);
-	if (all_done(d))
-		return 0;
-	return co_guest_wait(&tg_g, all_done, d,
-			     co_guest_now(&tg_g) + timeout_ns);
+	return co_guest_wait_for(&tg_g, all_done, d, timeout_ns);
 }
 
 int32_t tg_cobd_io(struct tg_cobd *d, uint16_t op, uint64_t sector,

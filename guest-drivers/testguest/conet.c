@@ -158,7 +158,7 @@ int32_t tg_net_send(struct tg_net *n, const void *frame, size_t len)
 	co_gring_publish(&n->tx);
 	co_guest_doorbell(&tg_g, n->q_tx);
 	co_guest_notify(&tg_g);
-	if (co_guest_wait(&tg_g, tx_done, &w, co_guest_now(&tg_g) + 10 * NS_PER_S))
+	if (co_guest_wait_for(&tg_g, tx_done, &w, 10 * NS_PER_S))
 		return CO_ST_IOERR;
 	return n->tx_status[w.slot];
 }
