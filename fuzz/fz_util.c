@@ -2,7 +2,6 @@
 /* Fuzzing harness: input reader and writer, scratch files, leak checks. */
 #define _GNU_SOURCE
 #include <dirent.h>
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include <sim/sim.h>
+#include "co_kernel_elf.h"
 #include "fz.h"
 
 /* ---- reading ----------------------------------------------------------- */
@@ -330,78 +330,10 @@ void fz_write_file(const char *path, const void *p, size_t len)
 void *fz_make_elf(size_t *len)
 {
 	static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };	/* hlt; jmp */
-	static const char strtab[] = "\0co_start\0";
-	static const char shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab\0";
-	const uint64_t paddr = 0x200000, vaddr = 0xffffffff80200000ULL;
-	size_t code_off = 0x1000, sym_off, str_off, shs_off, sh_off, total;
-	Elf64_Ehdr *eh;
-	Elf64_Phdr *ph;
-	Elf64_Shdr *sh;
-	Elf64_Sym *sym;
-	uint8_t *img;
+	void *img = co_kernel_elf(0, code, sizeof(code), len);
 
-	sym_off = (code_off + sizeof(code) + 7) & ~7UL;
-	str_off = sym_off + 2 * sizeof(Elf64_Sym);
-	shs_off = str_off + sizeof(strtab);
-	sh_off = (shs_off + sizeof(shstrtab) + 7) & ~7UL;
-	total = sh_off + 5 * sizeof(Elf64_Shdr);
-	img = calloc(1, total);
 	if (!img)
 		fz_fail("out of memory");
-
-	eh = (Elf64_Ehdr *)img;
-	memcpy(eh->e_ident, ELFMAG, SELFMAG);
-	eh->e_ident[EI_CLASS] = ELFCLASS64;
-	eh->e_ident[EI_DATA] = ELFDATA2LSB;
-	eh->e_ident[EI_VERSION] = EV_CURRENT;
-	eh->e_type = ET_EXEC;
-	eh->e_machine = EM_X86_64;
-	eh->e_version = EV_CURRENT;
-	eh->e_entry = vaddr;
-	eh->e_phoff = sizeof(*eh);
-	eh->e_shoff = sh_off;
-	eh->e_ehsize = sizeof(*eh);
-	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
-	eh->e_shentsize = sizeof(*sh);
-	eh->e_shnum = 5;
-	eh->e_shstrndx = 4;
-
-	ph = (Elf64_Phdr *)(img + sizeof(*eh));
-	ph->p_type = PT_LOAD;
-	ph->p_flags = PF_R | PF_W | PF_X;
-	ph->p_offset = code_off;
-	ph->p_vaddr = vaddr;
-	ph->p_paddr = paddr;
-	ph->p_filesz = sizeof(code);
-	ph->p_memsz = sizeof(code) + 0x1000;
-	ph->p_align = 0x1000;
-	memcpy(img + code_off, code, sizeof(code));
-
-	sym = (Elf64_Sym *)(img + sym_off);
-	sym[1].st_name = 1;
-	sym[1].st_info = ELF64_ST_INFO(STB_GLOBAL, STT_FUNC);
-	sym[1].st_shndx = 1;
-	sym[1].st_value = vaddr;
-	memcpy(img + str_off, strtab, sizeof(strtab));
-	memcpy(img + shs_off, shstrtab, sizeof(shstrtab));
-
-	sh = (Elf64_Shdr *)(img + sh_off);
-	sh[1] = (Elf64_Shdr){ .sh_name = 1, .sh_type = SHT_PROGBITS,
-		.sh_flags = SHF_ALLOC | SHF_EXECINSTR, .sh_addr = vaddr,
-		.sh_offset = code_off, .sh_size = sizeof(code),
-		.sh_addralign = 16 };
-	sh[2] = (Elf64_Shdr){ .sh_name = 7, .sh_type = SHT_SYMTAB,
-		.sh_offset = sym_off, .sh_size = 2 * sizeof(Elf64_Sym),
-		.sh_link = 3, .sh_info = 1, .sh_addralign = 8,
-		.sh_entsize = sizeof(Elf64_Sym) };
-	sh[3] = (Elf64_Shdr){ .sh_name = 15, .sh_type = SHT_STRTAB,
-		.sh_offset = str_off, .sh_size = sizeof(strtab),
-		.sh_addralign = 1 };
-	sh[4] = (Elf64_Shdr){ .sh_name = 23, .sh_type = SHT_STRTAB,
-		.sh_offset = shs_off, .sh_size = sizeof(shstrtab),
-		.sh_addralign = 1 };
-	*len = total;
 	return img;
 }
 
