@@ -386,6 +386,40 @@ static void lifecycle_states_are_enforced(void **state)
 	co_test_destroy(g);
 }
 
+/*
+ * A device whose deadline stays in the past while its poll does nothing
+ * (a monitor bug): the idle loop must stop the VM, not spin forever.
+ */
+static uint64_t stuck_deadline(struct co_device *dev)
+{
+	return 0;
+}
+
+static void stuck_destroy(struct co_device *dev)
+{
+}
+
+static const struct co_device_ops stuck_ops = {
+	.name = "stuck",
+	.next_deadline = stuck_deadline,
+	.destroy = stuck_destroy,
+};
+
+static void a_stuck_deadline_does_not_spin_forever(void **state)
+{
+	struct co_device stuck = { .ops = &stuck_ops };
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_test_boot(base_args, step_idle_forever, NULL, &g), 0);
+	stuck.vm = g->vm;
+	g->vm->dev[g->vm->nr_dev++] = &stuck;
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_HOST);
+	assert_non_null(strstr(exit.text, "deadline in the past"));
+	g->vm->dev[--g->vm->nr_dev] = NULL;
+	co_test_destroy(g);
+}
+
 /* One mapping for every front end: the guest's code, or a fixed status. */
 static void exit_statuses_and_reason_names(void **state)
 {
@@ -425,6 +459,7 @@ int main(void)
 		cmocka_unit_test(power_events_reach_the_guest),
 		cmocka_unit_test(lifecycle_states_are_enforced),
 		cmocka_unit_test(exit_statuses_and_reason_names),
+		cmocka_unit_test(a_stuck_deadline_does_not_spin_forever),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
