@@ -173,5 +173,5 @@ int co_ram_fill(const struct co_ram *ram, uint64_t gpa, int byte, size_t len)
 void co_ram_clear(struct co_ram *ram)
 {
 	if (ram->pfn)
-		co_ram_fill(ram, ram->base, 0, ram->size);
+		co_host_pages_zero(ram->npages, ram->pfn);
 }

@@ -437,6 +437,21 @@ void co_host_unmap(void *va, uint64_t pfn)
 		co_host_log(CO_LOG_ERROR, "pages: unmapping an address that is not the frame's mapping");
 }
 
+void co_host_pages_zero(size_t count, const uint64_t *pfns)
+{
+	size_t i;
+	void *p;
+
+	for (i = 0; i < count; i++) {
+		p = co_host_map(pfns[i]);
+		if (!p) {
+			co_host_log(CO_LOG_ERROR, "pages: zeroing a frame this host does not own");
+			continue;
+		}
+		RtlZeroMemory(p, PAGE_SIZE);
+	}
+}
+
 int co_nt_page_set_exec(uint64_t pfn, bool exec)
 {
 	struct page *pg = lookup(pfn);

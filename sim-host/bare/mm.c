@@ -314,6 +314,14 @@ void co_host_pages_free(size_t count, const uint64_t *pfns)
 	pages_out -= count;
 }
 
+void co_host_pages_zero(size_t count, const uint64_t *pfns)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		zero_page(pfns[i]);
+}
+
 int co_host_pages_alloc_contig(size_t count, size_t align_pages,
 			       uint64_t *first_pfn)
 {

@@ -440,6 +440,45 @@ out:
 	free(sorted);
 }
 
+static int zero_run(uint64_t pfn, uint64_t n)
+{
+	uint8_t *p = base + pfn * PAGE;
+
+	/* The pages stay readable and writable, and read as zeros again. */
+	if (madvise(p, n * PAGE, MADV_DONTNEED))
+		memset(p, 0, n * PAGE);
+	return 0;
+}
+
+void co_host_pages_zero(size_t count, const uint64_t *pfns)
+{
+	uint64_t *sorted;
+	size_t i, n = 0, done;
+
+	if (!count)
+		return;
+	/* Sorted, the frames of a VM's RAM make a few runs: a few madvises. */
+	sorted = malloc(count * sizeof(*sorted));
+	pthread_mutex_lock(&mem_lock);
+	for (i = 0; i < count; i++) {
+		if (!co_sim_page_allocated(pfns[i])) {
+			co_sim_misuse("zeroing pfn %#llx, which is not allocated",
+				      (unsigned long long)pfns[i]);
+			continue;
+		}
+		if (sorted)
+			sorted[n++] = pfns[i];
+		else
+			zero_run(pfns[i], 1);
+	}
+	if (sorted) {
+		qsort(sorted, n, sizeof(*sorted), cmp_u64);
+		for_each_run(n, sorted, &done, zero_run);
+	}
+	pthread_mutex_unlock(&mem_lock);
+	free(sorted);
+}
+
 /* First frame of a free run of @count at or after @pfn, or 0 past the end. */
 static uint64_t find_run(uint64_t pfn, size_t count, uint64_t align)
 {

@@ -178,6 +178,42 @@ static void test_realloc_is_zeroed(void **state)
 	co_host_pages_free(16, again);
 }
 
+static void test_zero_drops_only_the_given_pages(void **state)
+{
+	uint64_t pfns[8], bogus = CO_SIM_FIRST_PFN + 15;
+	unsigned int i;
+	uint8_t *p;
+
+	assert_int_equal(co_sim_init(SMALL_PHYS), 0);
+	assert_int_equal(co_host_pages_alloc(8, pfns), 0);
+	for (i = 0; i < 8; i++)
+		memset(co_host_map(pfns[i]), 0xa5, PAGE);
+	/* Out of order on purpose: the host sorts them into runs. */
+	co_host_pages_zero(4, &pfns[2]);
+	for (i = 0; i < 8; i++) {
+		p = co_host_map(pfns[i]);
+		assert_non_null(p);
+		if (i >= 2 && i < 6) {
+			assert_true(all_zero(p, PAGE));
+			/* Still allocated, still writable. */
+			p[PAGE - 1] = 7;
+			assert_int_equal(p[PAGE - 1], 7);
+		} else {
+			assert_int_equal(p[0], 0xa5);
+			assert_int_equal(p[PAGE - 1], 0xa5);
+		}
+	}
+	assert_int_equal(co_sim_pages_in_use(), 8);
+	assert_int_equal(co_sim_misuse_count(), 0);
+	co_sim_log_level(-1);
+	co_host_pages_zero(1, &bogus);
+	assert_int_equal(co_sim_misuse_count(), 1);
+	co_sim_misuse_clear();
+	co_sim_log_level(CO_LOG_WARN);
+	co_host_pages_zero(0, NULL);
+	co_host_pages_free(8, pfns);
+}
+
 static void test_all_or_nothing(void **state)
 {
 	uint64_t a[10], b[10], c[6];
@@ -387,6 +423,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contig_aligned, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_contig_bad_args, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_realloc_is_zeroed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_zero_drops_only_the_given_pages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_pages, setup, teardown),

@@ -55,6 +55,13 @@ int co_host_pages_alloc(size_t count, uint64_t *pfns);
 void co_host_pages_free(size_t count, const uint64_t *pfns);
 
 /*
+ * Zero @count pages this host handed out (by either allocator), in any
+ * order. A VM reset clears all of RAM with it: a host that can drop pages
+ * instead of writing them (the sim-host does) makes that cheap. [passive]
+ */
+void co_host_pages_zero(size_t count, const uint64_t *pfns);
+
+/*
  * One physically contiguous, zeroed run of @count pages whose first frame
  * is a multiple of @align_pages (a power of two). May fail with
  * -CO_ENOMEM even when co_host_pages_alloc would succeed. [passive]
