@@ -834,9 +834,15 @@ static void track_setup(void)
 	r->sh = s >= 0 ? shadow_store[s] : NULL;
 	if (r->sh)
 		memset(r->sh, 0, sizeof(shadow_store[0]));
-	/* Set-up zeroes the control block: other rings there are gone. */
-	note_write(q->gpa, sizeof(struct co_ring_ctl));
-	r->clobbered = false;
+	/*
+	 * Rings that share bytes write each other's indices and slots
+	 * whenever the host serves either: both are void for the mirror
+	 * checks. (Allowed: a guest that does this only hurts itself.)
+	 */
+	r->up = false;
+	if (note_write(q->gpa, co_ring_bytes(q->log2)))
+		r->clobbered = true;
+	r->up = true;
 	/* A ring over an earlier request's buffer may be written by it. */
 	for (s = 0; s < (int)fz.nbuf; s++)
 		if (overlaps(fz.buf[s].gpa, fz.buf[s].len, q->gpa,
