@@ -37,6 +37,8 @@ static uint8_t *base;
 static uint64_t nr_pages;	/* frames in the reservation */
 static uint64_t *bitmap;	/* bit set: allocated */
 static uint64_t *poisoned;	/* ASan: bit set: shadow marks it poisoned */
+static uint64_t *mapped;	/* bit set: readable and writable now */
+static bool keep_mapped;	/* see co_sim_keep_freed_mapped */
 static uint64_t nr_poisoned;
 static uint64_t nr_free;
 static uint64_t cursor = CO_SIM_FIRST_PFN;
@@ -83,7 +85,7 @@ static void clear_bit(uint64_t pfn)
 static int reserve(uint64_t phys_bytes)
 {
 	void *p;
-	uint64_t *map, *pmap;
+	uint64_t *map, *pmap, *mmap_bits;
 	uint64_t pages;
 
 	if (!phys_bytes)
@@ -93,7 +95,8 @@ static int reserve(uint64_t phys_bytes)
 		return -CO_EINVAL;
 	map = calloc((pages + 63) / 64, sizeof(*map));
 	pmap = calloc((pages + 63) / 64, sizeof(*pmap));
-	if (!map || !pmap)
+	mmap_bits = calloc((pages + 63) / 64, sizeof(*mmap_bits));
+	if (!map || !pmap || !mmap_bits)
 		goto fail;
 	p = mmap(NULL, pages * PAGE, PROT_NONE,
 		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -102,6 +105,7 @@ static int reserve(uint64_t phys_bytes)
 	base = p;
 	bitmap = map;
 	poisoned = pmap;
+	mapped = mmap_bits;
 	nr_pages = pages;
 	nr_free = pages - CO_SIM_FIRST_PFN;
 	cursor = CO_SIM_FIRST_PFN;
@@ -109,6 +113,7 @@ static int reserve(uint64_t phys_bytes)
 fail:
 	free(map);
 	free(pmap);
+	free(mmap_bits);
 	return -CO_ENOMEM;
 }
 
@@ -121,9 +126,11 @@ static void unreserve(void)
 	munmap(base, nr_pages * PAGE);
 	free(bitmap);
 	free(poisoned);
+	free(mapped);
 	base = NULL;
 	bitmap = NULL;
 	poisoned = NULL;
+	mapped = NULL;
 	nr_poisoned = 0;
 	nr_pages = 0;
 	nr_free = 0;
@@ -238,13 +245,47 @@ static void poison(uint64_t pfn, uint64_t n)
 #endif
 }
 
+static void set_mapped(uint64_t pfn, uint64_t n, bool on)
+{
+	for (; n; n--, pfn++) {
+		if (on)
+			mapped[pfn / 64] |= 1ULL << (pfn % 64);
+		else
+			mapped[pfn / 64] &= ~(1ULL << (pfn % 64));
+	}
+}
+
+static bool all_mapped(uint64_t pfn, uint64_t n)
+{
+	for (; n; n--, pfn++)
+		if (!(mapped[pfn / 64] & (1ULL << (pfn % 64))))
+			return false;
+	return true;
+}
+
+int co_sim_keep_freed_mapped(bool on)
+{
+#ifdef CO_SIM_ASAN
+	pthread_mutex_lock(&mem_lock);
+	keep_mapped = on;
+	pthread_mutex_unlock(&mem_lock);
+	return 0;
+#else
+	/* Without ASan nothing would catch an access to a freed frame. */
+	return on ? -CO_ENOTSUP : 0;
+#endif
+}
+
 /* Make [pfn, pfn+n) usable; the pages read as zeros already. */
 static int open_run(uint64_t pfn, uint64_t n)
 {
 	uint8_t *p = base + pfn * PAGE;
 
-	if (mprotect(p, n * PAGE, PROT_READ | PROT_WRITE))
-		return -CO_ENOMEM;
+	if (!keep_mapped || !all_mapped(pfn, n)) {
+		if (mprotect(p, n * PAGE, PROT_READ | PROT_WRITE))
+			return -CO_ENOMEM;
+		set_mapped(pfn, n, true);
+	}
 	unpoison(pfn, n);
 	return 0;
 }
@@ -254,10 +295,17 @@ static void close_run(uint64_t pfn, uint64_t n)
 {
 	uint8_t *p = base + pfn * PAGE;
 
+	/* Kept mapped only while poisoned: past the budget, unmap. */
+	if (keep_mapped && nr_poisoned + n <= POISON_BUDGET) {
+		memset(p, 0, n * PAGE);
+		poison(pfn, n);
+		return;
+	}
 	poison(pfn, n);
 	/* MADV_DONTNEED zero-fills private anonymous memory on next use. */
 	madvise(p, n * PAGE, MADV_DONTNEED);
 	mprotect(p, n * PAGE, PROT_NONE);
+	set_mapped(pfn, n, false);
 }
 
 /*

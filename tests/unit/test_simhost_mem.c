@@ -308,6 +308,50 @@ static void test_guard_pages(void **state)
 	co_host_pages_free(1, &pfns[3]);
 }
 
+/* The fuzzers' mode: freed frames stay mapped, and ASan guards them. */
+static void test_keep_freed_mapped(void **state)
+{
+#ifndef ASAN
+	assert_int_equal(co_sim_keep_freed_mapped(false), 0);
+	/* Nothing would catch a stray access: refused. */
+	assert_int_equal(co_sim_keep_freed_mapped(true), -CO_ENOTSUP);
+#else
+	uint64_t pfns[4], again[4];
+	uint8_t *base;
+	unsigned int i;
+
+	assert_int_equal(co_sim_init(SMALL_PHYS), 0);
+	assert_int_equal(co_sim_keep_freed_mapped(true), 0);
+	base = co_sim_phys_base();
+	assert_int_equal(co_host_pages_alloc(4, pfns), 0);
+	for (i = 0; i < 4; i++)
+		memset(co_host_map(pfns[i]), 0x5a, PAGE);
+	co_host_pages_free(4, pfns);
+	for (i = 0; i < 4; i++) {
+		assert_null(co_host_map(pfns[i]));
+		assert_true(__asan_address_is_poisoned(base + pfns[i] * PAGE));
+		assert_true(__asan_address_is_poisoned(base + pfns[i] * PAGE + PAGE - 1));
+	}
+	/* A write to a freed frame still kills the process (ASan). */
+	assert_false(touch_survives(base + pfns[1] * PAGE + 100));
+	/* Never-allocated frames are still unmapped. */
+	assert_false(touch_survives(base + (CO_SIM_FIRST_PFN + 12) * PAGE));
+	/* Back again: zeroed, usable. */
+	co_sim_reset();
+	assert_int_equal(co_host_pages_alloc(4, again), 0);
+	for (i = 0; i < 4; i++) {
+		assert_true(all_zero(co_host_map(again[i]), PAGE));
+		assert_true(touch_survives(co_host_map(again[i])));
+	}
+	co_host_pages_free(4, again);
+	assert_int_equal(co_sim_keep_freed_mapped(false), 0);
+	/* Off again: freeing unmaps. */
+	assert_int_equal(co_host_pages_alloc(1, again), 0);
+	co_host_pages_free(1, again);
+	assert_false(touch_survives(base + again[0] * PAGE));
+#endif
+}
+
 static void test_phys_ptr(void **state)
 {
 	uint64_t pfn;
@@ -427,6 +471,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_double_free_detected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_guard_pages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_keep_freed_mapped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_phys_ptr, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_heap_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leak_check_reports, setup, teardown),

@@ -47,6 +47,15 @@ void *co_sim_phys_ptr(uint64_t hpa);
 /* Is the page of @pfn allocated? */
 bool co_sim_page_allocated(uint64_t pfn);
 
+/*
+ * ASan builds only (-CO_ENOTSUP otherwise): a frame, once mapped, stays
+ * readable and writable when freed; it is zeroed and ASan-poisoned
+ * instead, so a stray access is still reported, and allocating and
+ * freeing cost no system call. For fuzzing, where VMs come and go
+ * thousands of times a minute. Survives co_sim_reset.
+ */
+int co_sim_keep_freed_mapped(bool on);
+
 /* ---- Leak accounting --------------------------------------------------- */
 
 enum co_sim_obj {
