@@ -214,6 +214,7 @@ void *co_sim_phys_ptr(uint64_t hpa)
  * it, PROT_NONE alone catches stray accesses.
  */
 #define POISON_BUDGET	65536	/* pages: 256 MiB, 32 MiB of shadow */
+#define MADV_MIN_RUN	64	/* pages: shorter kept-mapped runs are written */
 
 static void unpoison(uint64_t pfn, uint64_t n)
 {
@@ -294,16 +295,22 @@ static int open_run(uint64_t pfn, uint64_t n)
 static void close_run(uint64_t pfn, uint64_t n)
 {
 	uint8_t *p = base + pfn * PAGE;
-
 	/* Kept mapped only while poisoned: past the budget, unmap. */
-	if (keep_mapped && nr_poisoned + n <= POISON_BUDGET) {
+	bool keep = keep_mapped && nr_poisoned + n <= POISON_BUDGET;
+
+	/*
+	 * MADV_DONTNEED zero-fills private anonymous memory on next use,
+	 * and costs nothing for pages never touched, where a memset would
+	 * fault every one of them in first; but a system call per page
+	 * costs more than that, so short runs kept mapped are written.
+	 */
+	if (keep && n < MADV_MIN_RUN)
 		memset(p, 0, n * PAGE);
-		poison(pfn, n);
-		return;
-	}
+	else if (madvise(p, n * PAGE, MADV_DONTNEED) && keep)
+		memset(p, 0, n * PAGE);
 	poison(pfn, n);
-	/* MADV_DONTNEED zero-fills private anonymous memory on next use. */
-	madvise(p, n * PAGE, MADV_DONTNEED);
+	if (keep)
+		return;
 	mprotect(p, n * PAGE, PROT_NONE);
 	set_mapped(pfn, n, false);
 }
