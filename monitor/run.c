@@ -214,6 +214,12 @@ static void handle_op(struct co_vm *vm)
 	 * see its completions' interrupts, not sleep on them.
 	 */
 	doorbells(vm);
+	/*
+	 * A ring found broken there stopped the VM: nothing more of the
+	 * guest's is carried out, and the operation stays unanswered.
+	 */
+	if (vm->stopping)
+		return;
 
 	switch (op) {
 	case CO_OP_IDLE:

@@ -299,6 +299,55 @@ static void queue_setup_is_validated(void **state)
 	co_test_destroy(g);
 }
 
+/*
+ * A doorbell served before the operation finds a broken ring: the VM
+ * stops there, and the operation of the same switch is not carried out.
+ */
+static void step_bell_then_setup(struct co_test_guest *g, unsigned int entry)
+{
+	uint64_t *gpa = g->ctx;
+	struct co_ring_ctl *ctl;
+
+	switch (entry) {
+	case 0:
+		gpa[0] = co_test_scratch_gpa(g, 3 * CO_PAGE_SIZE);
+		gpa[1] = gpa[0] + 2 * CO_PAGE_SIZE;
+		co_test_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, gpa[0], 2);
+		break;
+	case 1:
+		assert_int_equal(g->sh->result, CO_ST_OK);
+		ctl = co_test_gpa_ptr(g, gpa[0]);
+		ctl->req_prod = 9;	/* 4 entries */
+		co_test_doorbell(g, CO_QUEUE_COCON_OUT);
+		/* Set-up would zero this control block. */
+		memset(co_test_gpa_ptr(g, gpa[1]), 0xa5, sizeof(*ctl));
+		co_test_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, gpa[1], 2);
+		break;
+	default:
+		fail_msg("entered again after a protocol violation");
+	}
+}
+
+static void no_operation_after_a_doorbell_stopped_the_vm(void **state)
+{
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+	uint64_t gpa[2];
+	uint8_t *p;
+	unsigned int i;
+
+	assert_int_equal(co_test_boot(base_args, step_bell_then_setup, gpa, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_PROTOCOL);
+	assert_non_null(strstr(exit.text, "req_prod 9"));
+	assert_int_equal(co_vm_queue(g->vm, CO_QUEUE_COCON_OUT)->gpa, gpa[0]);
+	p = co_test_gpa_ptr(g, gpa[1]);
+	for (i = 0; i < sizeof(struct co_ring_ctl); i++)
+		assert_int_equal(p[i], 0xa5);
+	/* Not answered either. */
+	assert_int_equal(g->sh->op, CO_OP_QUEUE_SETUP);
+	co_test_destroy(g);
+}
+
 static void step_kick(struct co_test_guest *g, unsigned int entry)
 {
 	if (entry == 2)
@@ -455,6 +504,7 @@ int main(void)
 		cmocka_unit_test(idle_sleeps_until_the_timer),
 		cmocka_unit_test(a_masked_interrupt_does_not_wake),
 		cmocka_unit_test(queue_setup_is_validated),
+		cmocka_unit_test(no_operation_after_a_doorbell_stopped_the_vm),
 		cmocka_unit_test(kick_returns_and_run_resumes),
 		cmocka_unit_test(power_events_reach_the_guest),
 		cmocka_unit_test(lifecycle_states_are_enforced),
