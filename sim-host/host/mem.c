@@ -3,7 +3,8 @@
  * Host physical memory: one PROT_NONE reservation whose offsets are
  * physical addresses, and a bitmap allocator over it. Only allocated pages
  * are readable and writable; freeing a page drops its contents (so a new
- * allocation reads zeros) and makes it fault again.
+ * allocation reads zeros) and makes it fault again, or, in the fuzzers'
+ * ASan mode (co_sim_keep_freed_mapped), only poisons it.
  *
  * co_host_pages_alloc takes a run of free frames and hands them out in a
  * shuffled order: the set stays compact (few kernel mappings) but the

@@ -5,7 +5,8 @@
  *
  * Host physical memory is one big anonymous mapping whose offsets are host
  * physical addresses. Frames that are not allocated are PROT_NONE (and
- * poisoned under ASan), so any stray access faults. co_host_pages_alloc
+ * poisoned under ASan), so any stray access faults; the fuzzers trade the
+ * PROT_NONE of freed frames for speed (co_sim_keep_freed_mapped). co_host_pages_alloc
  * hands out shuffled, non-contiguous frames from a seeded generator, so
  * runs are reproducible.
  *
