@@ -24,10 +24,10 @@
 
 #include <colinux/monitor.h>
 #include <sim/sim.h>
-#include "boot.h"
-#include "elf.h"
-#include "pgtable.h"
-#include "vm.h"
+#include "internal/boot.h"
+#include "internal/elf.h"
+#include "internal/pgtable.h"
+#include "internal/vm.h"
 #include "fz.h"
 
 #define MAX_IMAGE	(1u << 20)

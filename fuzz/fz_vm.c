@@ -37,7 +37,7 @@
 #include <colinux/monitor.h>
 #include <colinux/abi/ring.h>
 #include <sim/sim.h>
-#include "vm.h"
+#include "internal/vm.h"
 #include "devices/conet.h"
 #include "fz.h"
 

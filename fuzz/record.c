@@ -30,7 +30,7 @@
 #include <string.h>
 
 #include <colinux/abi/ring.h>
-#include "vm.h"
+#include "internal/vm.h"
 #include "fz.h"
 #include "record.h"
 

@@ -10,9 +10,9 @@
  * global pages would outlive the guest's first CR3 switch.
  */
 #include <colinux/abi/types.h>
-#include "boot.h"
-#include "lib.h"
-#include "vm.h"
+#include "internal/boot.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 #define PAGE		CO_PAGE_SIZE
 #define GDT_CODE64	0x00af9a000000ffffULL

@@ -32,7 +32,7 @@
  *   unicast, "CO" in the middle, stable across runs.
  */
 #include <colinux/config.h>
-#include "lib.h"
+#include <colinux/lib.h>
 
 #define CO_CONFIG_MAX_DEPTH	8
 #define CO_CONFIG_FILE_MAX	(1024 * 1024)

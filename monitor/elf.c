@@ -5,9 +5,10 @@
  * every rejection says exactly what is wrong. Fields are read with memcpy
  * since nothing guarantees the image is aligned.
  */
-#include "elf.h"
+#include <colinux/monitor.h>
+#include "internal/elf.h"
 #include <colinux/abi/types.h>
-#include "lib.h"
+#include <colinux/lib.h>
 
 #define EHDR_SIZE	64
 #define PHDR_SIZE	56
@@ -441,4 +442,16 @@ int co_elf_entry_va(const struct co_elf *elf, uint64_t ram_base,
 		}
 	}
 	return -CO_EINVAL;
+}
+
+int co_kernel_image_check(const void *image, size_t len, uint64_t ram_size,
+			  char *err, size_t errlen)
+{
+	struct co_elf elf;
+	int rc;
+
+	rc = co_elf_parse(&elf, image, len, err, errlen);
+	if (!rc)
+		rc = co_elf_check_fits(&elf, ram_size, err, errlen);
+	return rc;
 }

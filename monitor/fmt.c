@@ -6,7 +6,7 @@
  * formatter of their own; tests/unit/test_fmt.c holds it to the C
  * library's snprintf.
  */
-#include "lib.h"
+#include <colinux/lib.h>
 
 struct out {
 	char *buf;

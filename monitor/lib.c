@@ -3,7 +3,7 @@
  * String and number helpers for the freestanding monitor (formatting is in
  * fmt.c); everything here is small on purpose.
  */
-#include "lib.h"
+#include <colinux/lib.h>
 
 static const char *const co_err_names[CO_ERR_MAX] = {
 	[CO_OK]		= "success",

@@ -5,9 +5,9 @@
  * below the boot area, so the guest's free RAM stays one block.
  */
 #include <colinux/abi/types.h>
-#include "boot.h"
-#include "lib.h"
-#include "vm.h"
+#include "internal/boot.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 #define PAGE		CO_PAGE_SIZE
 #define MAX_FILE	(1ULL << 30)

@@ -5,9 +5,9 @@
  * (co_arch_passage_install: the code page is filled once, at creation, and
  * survives resets).
  */
-#include "passage.h"
-#include "lib.h"
-#include "vm.h"
+#include "internal/passage.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 static void shared_init(struct co_passage_shared *sh)
 {

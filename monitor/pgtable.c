@@ -8,9 +8,9 @@
  * mapping allows. Leaves get P|A|D plus the caller's flags; A and D are
  * preset so the CPU never has to write them back during early boot.
  */
-#include "pgtable.h"
+#include "internal/pgtable.h"
 #include <colinux/abi/types.h>
-#include "lib.h"
+#include <colinux/lib.h>
 
 #define PT_4K		CO_PAGE_SIZE
 #define PT_2M		(1ULL << 21)
@@ -24,11 +24,6 @@
 /* 2 MiB and 1 GiB leaves: address bits below the page size, minus PAT. */
 #define PT_2M_RSVD	(0x1fe000ULL)
 #define PT_1G_RSVD	(0x3fffe000ULL)
-
-static unsigned int pt_index(uint64_t va, int level)
-{
-	return (va >> (12 + 9 * (level - 1))) & (PT_ENTRIES - 1);
-}
 
 static bool pt_canonical(uint64_t va)
 {
@@ -138,15 +133,15 @@ static int pt_get_pd(struct co_pt *pt, uint64_t va, uint64_t *pd_hpa,
 	uint64_t pdpt, *t;
 	int err;
 
-	err = pt_descend(pt, pt->root_hpa, pt_index(va, 4), &pdpt);
+	err = pt_descend(pt, pt->root_hpa, CO_PT_INDEX(va, 4), &pdpt);
 	if (!err)
-		err = pt_descend(pt, pdpt, pt_index(va, 3), pd_hpa);
+		err = pt_descend(pt, pdpt, CO_PT_INDEX(va, 3), pd_hpa);
 	if (err)
 		return err;
 	t = pt_table_map(*pd_hpa);
 	if (!t)
 		return -CO_EFAULT;
-	*pde = t[pt_index(va, 2)];
+	*pde = t[CO_PT_INDEX(va, 2)];
 	pt_table_unmap(t, *pd_hpa);
 	return 0;
 }
@@ -167,10 +162,10 @@ static int pt_map_4k(struct co_pt *pt, uint64_t va, uint64_t hpa,
 		leaf &= ~CO_PTE_PS;
 		return leaf == (hpa | flags | PT_LEAF_FLAGS) ? 0 : -CO_EBUSY;
 	}
-	err = pt_descend(pt, pd, pt_index(va, 2), &ptab);
+	err = pt_descend(pt, pd, CO_PT_INDEX(va, 2), &ptab);
 	if (err)
 		return err;
-	return pt_set_leaf(ptab, pt_index(va, 1), hpa | flags | PT_LEAF_FLAGS);
+	return pt_set_leaf(ptab, CO_PT_INDEX(va, 1), hpa | flags | PT_LEAF_FLAGS);
 }
 
 static int pt_map_2m(struct co_pt *pt, uint64_t va, uint64_t hpa,
@@ -191,7 +186,7 @@ static int pt_map_2m(struct co_pt *pt, uint64_t va, uint64_t hpa,
 		}
 		return 0;
 	}
-	return pt_set_leaf(pd, pt_index(va, 2),
+	return pt_set_leaf(pd, CO_PT_INDEX(va, 2),
 			   hpa | flags | PT_LEAF_FLAGS | CO_PTE_PS);
 }
 
@@ -301,7 +296,7 @@ int co_pt_walk(co_pt_read_fn *read, void *ctx, uint64_t root_hpa, uint64_t va,
 	if (!pt_canonical(va))
 		return -CO_EINVAL;
 	for (level = 4; level >= 1; level--) {
-		err = read(ctx, table + pt_index(va, level) * 8, &e);
+		err = read(ctx, table + CO_PT_INDEX(va, level) * 8, &e);
 		if (err)
 			return err;
 		if (!(e & CO_PTE_P))

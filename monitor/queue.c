@@ -20,9 +20,9 @@
  * request can always be completed. When the guest stops consuming, the host
  * stops taking; the guest rings the doorbell again after it has made room.
  */
-#include "lib.h"
-#include "queue.h"
-#include "vm.h"
+#include <colinux/lib.h>
+#include "internal/queue.h"
+#include "internal/vm.h"
 
 #define CTL_OFF(field)	__builtin_offsetof(struct co_ring_ctl, field)
 

@@ -4,9 +4,9 @@
  * access. Every access goes through co_host_map one page at a time, so the
  * same code serves hosts with and without a linear map.
  */
-#include "ram.h"
+#include "internal/ram.h"
 #include <colinux/abi/types.h>
-#include "lib.h"
+#include <colinux/lib.h>
 
 #define RAM_PAGE	CO_PAGE_SIZE
 #define RAM_2M		(2ULL << 20)

@@ -6,8 +6,8 @@
  * work, and goes back in. Completions and interrupts raised meanwhile are
  * waiting in shared memory at the next entry.
  */
-#include "lib.h"
-#include "vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 void co_vm_raise_irq(struct co_vm *vm, unsigned int line)
 {

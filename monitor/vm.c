@@ -5,9 +5,10 @@
  * co_vm_create unwinds through it and nothing leaks.
  */
 #include <colinux/monitor.h>
-#include "lib.h"
-#include "passage.h"
-#include "vm.h"
+#include <colinux/cpu.h>
+#include <colinux/lib.h>
+#include "internal/passage.h"
+#include "internal/vm.h"
 
 static const char *const state_names[] = {
 	[CO_VM_CREATED]	= "created",
@@ -192,6 +193,25 @@ void co_vm_destroy(struct co_vm *vm)
 	co_host_free(vm);
 }
 
+/*
+ * A back-end that maps guest-physical as host-physical gets one window by
+ * default; asked for paged RAM explicitly, it cannot run the guest at all.
+ */
+static int ram_window(struct co_vm *vm, const struct co_cpu_ops *cpu)
+{
+	if (!(cpu->caps & CO_CPU_CONTIGUOUS_RAM))
+		return 0;
+	if (!(vm->cfg.seen_keys & CO_CONFIG_SEEN_MEMWINDOW)) {
+		vm->cfg.contiguous = true;
+		return 0;
+	}
+	if (vm->cfg.contiguous)
+		return 0;
+	co_err("memwindow=paged: the %s CPU back-end needs guest RAM as one contiguous window (memwindow=contiguous)",
+	       cpu->name);
+	return -CO_ENOTSUP;
+}
+
 int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 		 struct co_vm **out)
 {
@@ -211,7 +231,10 @@ int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 	err = config_copy(&vm->cfg, cfg);
 	if (err)
 		goto fail;
-	err = co_ram_init(&vm->ram, cfg->mem_bytes, cfg->contiguous);
+	err = ram_window(vm, cpu);
+	if (err)
+		goto fail;
+	err = co_ram_init(&vm->ram, cfg->mem_bytes, vm->cfg.contiguous);
 	if (err) {
 		co_err("cannot allocate %llu MiB of guest RAM: %s",
 		       (unsigned long long)(cfg->mem_bytes >> 20),
@@ -283,21 +306,14 @@ int co_vm_reset(struct co_vm *vm)
 	return 0;
 }
 
+const struct co_config *co_vm_config(const struct co_vm *vm)
+{
+	return &vm->cfg;
+}
+
 struct co_passage_shared *co_vm_shared(struct co_vm *vm)
 {
 	return vm->shared;
-}
-
-struct co_cpu_state *co_vm_host_state(struct co_vm *vm)
-{
-	return vm->host_state;
-}
-
-uint64_t co_vm_passage_pfn(const struct co_vm *vm, unsigned int which)
-{
-	if (which >= CO_ARRAY_SIZE(vm->passage_pfn))
-		return 0;
-	return vm->passage_pfn[which];
 }
 
 int co_vm_read_gpa(struct co_vm *vm, uint64_t gpa, void *buf, size_t len)

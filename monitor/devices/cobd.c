@@ -9,9 +9,9 @@
  * checked against the image size without overflow, and a read-only unit
  * never opens its file for writing.
  */
-#include "../lib.h"
-#include "../device.h"
-#include "../vm.h"
+#include <colinux/lib.h>
+#include "internal/device.h"
+#include "internal/vm.h"
 
 #define SECTOR		CO_COBD_SECTOR_SIZE
 

@@ -12,8 +12,8 @@
  * taken from the ring when there is something to put in them, so the
  * device never holds a guest request across switches.
  */
-#include "../lib.h"
-#include "../vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 #include "cocon_screen.h"
 
 #define COCON_IN_SIZE	4096	/* keyboard bytes waiting for the guest */

@@ -4,7 +4,7 @@
  * scrollback out. The stream's meaning is described in cocon_screen.h.
  */
 #include <colinux/config.h>
-#include "../lib.h"
+#include <colinux/lib.h>
 #include "cocon_screen.h"
 
 #define ESC	0x1b

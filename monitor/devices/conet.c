@@ -9,9 +9,9 @@
  * and go out when the guest rings the RX doorbell; past its bound they are
  * dropped, as a real NIC drops on a full receive ring.
  */
-#include "../device.h"
-#include "../lib.h"
-#include "../vm.h"
+#include "internal/device.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 #include "conet.h"
 
 #define CONET_MTU	1500

@@ -22,7 +22,7 @@
  *    touches a closed peer. A receiving VM must outlive its end (devices
  *    are destroyed before their VM), so the notify callback stays valid.
  */
-#include "../lib.h"
+#include <colinux/lib.h>
 #include <colinux/abi/devices.h>
 #include "conet.h"
 

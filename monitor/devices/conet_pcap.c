@@ -9,7 +9,7 @@
  * parseable. The first failure is logged; every failure is counted by the
  * device (send returns the error).
  */
-#include "../lib.h"
+#include <colinux/lib.h>
 #include <colinux/abi/devices.h>
 #include "conet.h"
 

@@ -4,8 +4,8 @@
  * an orderly shutdown; the guest finds the event in the shared page when
  * CO_IRQ_POWER arrives. A newer event replaces one the guest has not read.
  */
-#include "../lib.h"
-#include "../vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 static const struct co_device_ops power_ops;
 

@@ -7,8 +7,8 @@
  * signals the VM's event and touches nothing else. All guest-visible work
  * happens in poll, on the VM thread.
  */
-#include "../lib.h"
-#include "../vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 struct co_timer {
 	struct co_device dev;

@@ -19,7 +19,6 @@
 #include <colinux/config.h>
 #include <colinux/monitor.h>	/* reason names, exit statuses */
 #include <colinux/nt/ioctl.h>
-#include "elf.h"	/* monitor/: the kernel checks colinux-sim makes */
 #include "daemon.h"
 
 #define ESCAPE_KEY	0x1d	/* Ctrl-] */
@@ -247,7 +246,6 @@ static int build_create(const struct co_config *c, struct co_nt_create *q)
 
 static int read_images(struct daemon *d)
 {
-	struct co_elf elf;
 	char err[512];
 	int rc;
 
@@ -257,9 +255,8 @@ static int read_images(struct daemon *d)
 			co_strerror(rc));
 		return rc;
 	}
-	rc = co_elf_parse(&elf, d->kernel, d->kernel_len, err, sizeof(err));
-	if (!rc)
-		rc = co_elf_check_fits(&elf, d->cfg.mem_bytes, err, sizeof(err));
+	rc = co_kernel_image_check(d->kernel, d->kernel_len, d->cfg.mem_bytes,
+				   err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "colinux-daemon: %s: %s\n", d->cfg.kernel, err);
 		return rc;

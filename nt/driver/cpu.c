@@ -11,14 +11,12 @@
  * back on, on the CPU whose local APIC holds it in service.
  */
 #include "driver.h"
-#include "passage.h"	/* monitor/: co_passage_info */
 
 #define CR4_VMXE	(1ULL << 13)
 #define CR4_CET		(1ULL << 23)
 #define EFER_LMA	(1ULL << 10)
 #define EFER_NXE	(1ULL << 11)
 #define EFER_SVME	(1ULL << 12)
-#define MSR_EFER	0xc0000080u
 
 #define SYSTEM_CODE_INTEGRITY_INFORMATION	103
 #define CODEINTEGRITY_OPTION_TESTSIGN		0x02
@@ -128,7 +126,7 @@ static bool check_code_integrity(void)
 static bool check_registers(void)
 {
 	info.cr4 = read_cr4();
-	info.efer = read_msr(MSR_EFER);
+	info.efer = read_msr(CO_MSR_EFER);
 	if (info.cr4 & CR4_VMXE)
 		return refuse("another hypervisor is using VT-x (CR4.VMXE is set: VirtualBox, VMware or similar with a VM running?). Stop it before running guests.");
 	if (info.efer & EFER_SVME)

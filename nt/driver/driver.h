@@ -6,7 +6,8 @@
 #include "../host/nt_host.h"
 #include <colinux/monitor.h>
 #include <colinux/nt/ioctl.h>
-#include "lib.h"	/* monitor/: co_snprintf, co_strdup, CO_READ_ONCE */
+#include <colinux/cpu.h>
+#include <colinux/lib.h>
 
 #define CO_NT_CONSOLE_BUF	65536
 

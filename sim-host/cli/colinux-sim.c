@@ -162,7 +162,7 @@ static void print_summary(struct co_vm *vm, const struct co_config *cfg)
 
 	fprintf(stderr, "colinux-sim: kernel %s, %llu MiB RAM (%s), guest-physical 0x%llx\n",
 		cfg->kernel, (unsigned long long)(co_vm_ram_size(vm) >> 20),
-		cfg->contiguous ? "contiguous window" : "paged",
+		co_vm_config(vm)->contiguous ? "contiguous window" : "paged",
 		(unsigned long long)co_vm_ram_base(vm));
 	for (c = CO_DEV_COCON; c <= CO_DEV_CONET; c++) {
 		for (u = 0; u < 32; u++) {
@@ -376,9 +376,6 @@ int main(int argc, char **argv)
 	interactive = isatty(STDIN_FILENO);
 	if (!rc && !cfg.kernel)
 		rc = bundled_guest(&cfg, interactive, err, sizeof(err));
-	/* The Unicorn back-end runs guest RAM as one window only. */
-	if (!(cfg.seen_keys & CO_CONFIG_SEEN_MEMWINDOW))
-		cfg.contiguous = true;
 	if (!rc)
 		rc = co_config_validate(&cfg, err, sizeof(err));
 	if (rc) {
@@ -391,9 +388,11 @@ int main(int argc, char **argv)
 
 	rc = co_vm_create(&cfg, &co_unicorn_cpu_ops, &vm);
 	if (rc) {
-		fprintf(stderr, "colinux-sim: cannot create the VM: %s\n", co_strerror(rc));
+		/* -CO_ENOTSUP: a key the back-end cannot honour, already named. */
+		if (rc != -CO_ENOTSUP)
+			fprintf(stderr, "colinux-sim: cannot create the VM: %s\n", co_strerror(rc));
 		co_config_free(&cfg);
-		return CO_EXIT_HOST;
+		return rc == -CO_ENOTSUP ? CO_EXIT_USAGE : CO_EXIT_HOST;
 	}
 	rc = co_vm_load_files(vm, err, sizeof(err));
 	if (rc) {

@@ -15,7 +15,7 @@
 #include <unicorn/unicorn.h>
 
 #include <colinux/monitor.h>
-#include "../../monitor/passage.h"
+#include <colinux/cpu.h>
 
 /* Instructions one entry may run before the guest counts as hung. */
 #define CO_UC_DEFAULT_BUDGET	(500ULL * 1000 * 1000)

@@ -5,7 +5,7 @@
  * address; every routine ends in a hlt whose address tells the back-end
  * where the CPU stopped.
  */
-#include "../../monitor/arch/x86_64/switch.h"
+#include <colinux/cpu.h>
 
 #ifdef __ELF__
 #define FUNC(name)	.type name, @function

@@ -16,7 +16,6 @@
 #include <sim/sim.h>
 
 #include "uc_internal.h"
-#include "../../monitor/pgtable.h"
 
 #define RFLAGS_TF	0x100ULL
 #define RFLAGS_IF	0x200ULL

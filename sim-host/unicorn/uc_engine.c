@@ -17,7 +17,6 @@
 #include <sim/sim.h>
 
 #include "uc_internal.h"
-#include "../../monitor/pgtable.h"
 
 extern const uint8_t co_uc_stub_start[], co_uc_stub_end[];
 extern const uint8_t co_uc_stub_load[], co_uc_stub_loaded[];
@@ -64,11 +63,6 @@ static uint64_t stub_addr(const struct co_uc *u, const uint8_t *sym)
 	return page_hpa(u, PG_STUB) + (uint64_t)(sym - co_uc_stub_start);
 }
 
-static unsigned int pt_index(uint64_t va, int level)
-{
-	return (va >> (12 + 9 * (level - 1))) & 511;
-}
-
 /* Map @va in the host's tables: level 1 = 4 KiB page, 2 = 2 MiB page. */
 static int host_map(struct co_uc *u, uint64_t va, uint64_t pa, int leaf,
 		    uint64_t flags)
@@ -78,7 +72,7 @@ static int host_map(struct co_uc *u, uint64_t va, uint64_t pa, int leaf,
 	int level;
 
 	for (level = 4; level > leaf; level--) {
-		unsigned int idx = pt_index(va, level);
+		unsigned int idx = CO_PT_INDEX(va, level);
 
 		if (!(t[idx] & CO_PTE_P)) {
 			if (u->pool_used == NR_POOL)
@@ -90,7 +84,7 @@ static int host_map(struct co_uc *u, uint64_t va, uint64_t pa, int leaf,
 			return -CO_EBUSY;
 		t = (uint64_t *)(u->phys + (t[idx] & CO_PTE_ADDR));
 	}
-	t[pt_index(va, leaf)] = pa | flags | (leaf == 2 ? CO_PTE_PS : 0);
+	t[CO_PT_INDEX(va, leaf)] = pa | flags | (leaf == 2 ? CO_PTE_PS : 0);
 	return 0;
 }
 
@@ -248,13 +242,13 @@ static const struct {
 	uint32_t msr;
 	size_t off;
 } msr_fields[] = {
-	{ 0xc0000100, offsetof(struct co_cpu_state, fs_base) },
-	{ 0xc0000101, offsetof(struct co_cpu_state, gs_base) },
-	{ 0xc0000102, offsetof(struct co_cpu_state, kernel_gs_base) },
-	{ 0xc0000081, offsetof(struct co_cpu_state, star) },
-	{ 0xc0000082, offsetof(struct co_cpu_state, lstar) },
-	{ 0xc0000083, offsetof(struct co_cpu_state, cstar) },
-	{ 0xc0000084, offsetof(struct co_cpu_state, sfmask) },
+	{ CO_MSR_FS_BASE, offsetof(struct co_cpu_state, fs_base) },
+	{ CO_MSR_GS_BASE, offsetof(struct co_cpu_state, gs_base) },
+	{ CO_MSR_KGS_BASE, offsetof(struct co_cpu_state, kernel_gs_base) },
+	{ CO_MSR_STAR, offsetof(struct co_cpu_state, star) },
+	{ CO_MSR_LSTAR, offsetof(struct co_cpu_state, lstar) },
+	{ CO_MSR_CSTAR, offsetof(struct co_cpu_state, cstar) },
+	{ CO_MSR_SFMASK, offsetof(struct co_cpu_state, sfmask) },
 };
 
 static uint64_t msr_read(struct co_uc *u, uint32_t msr)
@@ -284,13 +278,13 @@ int co_uc_host_load(struct co_uc *u, const struct co_cpu_state *s)
 	err = co_uc_run_stub(u, u->a_load, u->a_loaded + 1);
 	if (err)
 		return err;
-	for (i = 0; i < CO_ARRAY_LEN(msr_fields); i++) {
+	for (i = 0; i < CO_ARRAY_SIZE(msr_fields); i++) {
 		uint64_t v;
 
 		memcpy(&v, (const uint8_t *)s + msr_fields[i].off, 8);
 		msr_write(u, msr_fields[i].msr, v);
 	}
-	for (i = 0; i < CO_ARRAY_LEN(gpr_regs); i++)
+	for (i = 0; i < CO_ARRAY_SIZE(gpr_regs); i++)
 		co_uc_wr(u, gpr_regs[i], *gpr_field((struct co_cpu_state *)s, i));
 	return 0;
 }
@@ -325,7 +319,7 @@ int co_uc_host_save(struct co_uc *u, struct co_cpu_state *s)
 	int err;
 
 	memset(s, 0, sizeof(*s));
-	for (i = 0; i < CO_ARRAY_LEN(gpr_regs); i++)
+	for (i = 0; i < CO_ARRAY_SIZE(gpr_regs); i++)
 		*gpr_field(s, i) = co_uc_rd(u, gpr_regs[i]);
 	s->rsp = co_uc_rd(u, UC_X86_REG_RSP);
 	s->rip = co_uc_rd(u, UC_X86_REG_RIP);
@@ -334,7 +328,7 @@ int co_uc_host_save(struct co_uc *u, struct co_cpu_state *s)
 	s->cr2 = co_uc_rd(u, UC_X86_REG_CR2);
 	s->cr3 = co_uc_rd(u, UC_X86_REG_CR3);
 	s->cr4 = co_uc_rd(u, UC_X86_REG_CR4);
-	s->efer = msr_read(u, 0xc0000080);
+	s->efer = msr_read(u, CO_MSR_EFER);
 	dtr(u, UC_X86_REG_GDTR, &s->gdtr);
 	dtr(u, UC_X86_REG_IDTR, &s->idtr);
 	s->cs = sel(u, UC_X86_REG_CS);
@@ -345,7 +339,7 @@ int co_uc_host_save(struct co_uc *u, struct co_cpu_state *s)
 	s->gs = sel(u, UC_X86_REG_GS);
 	s->tr = mmr_selector(u, UC_X86_REG_TR);
 	s->ldtr = mmr_selector(u, UC_X86_REG_LDTR);
-	for (i = 0; i < CO_ARRAY_LEN(msr_fields); i++) {
+	for (i = 0; i < CO_ARRAY_SIZE(msr_fields); i++) {
 		uint64_t v = msr_read(u, msr_fields[i].msr);
 
 		memcpy((uint8_t *)s + msr_fields[i].off, &v, 8);

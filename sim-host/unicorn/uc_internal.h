@@ -8,9 +8,8 @@
 #include <stdint.h>
 
 #include "co_unicorn.h"
-#include "../../monitor/lib.h"
+#include <colinux/lib.h>
 
-#define CO_ARRAY_LEN(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * The emulated host's memory: one 2 MiB-aligned run of sim-host pages,

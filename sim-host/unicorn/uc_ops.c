@@ -3,7 +3,6 @@
 #include <stdlib.h>
 
 #include "uc_internal.h"
-#include "../../monitor/vm.h"
 
 /*
  * CO_UC_INJECT="VEC@INSNS[,VEC@INSNS...]": host interrupts to inject while
@@ -42,10 +41,6 @@ static int ops_attach(struct co_vm *vm, void **priv)
 	uint64_t n;
 	int err;
 
-	if (!vm->ram.contiguous) {
-		co_err("unicorn: guest RAM must be one window (memwindow=contiguous): Unicorn 2.0.1 runs identity-mapped RAM only");
-		return -CO_ENOTSUP;
-	}
 	err = co_passage_info(vm, &pi);
 	if (!err)
 		err = co_uc_create(&pi, &u);
@@ -80,6 +75,8 @@ static void ops_detach(void *priv)
 
 const struct co_cpu_ops co_unicorn_cpu_ops = {
 	.name = "unicorn",
+	/* Unicorn 2.0.1 runs identity-mapped guest RAM only. */
+	.caps = CO_CPU_CONTIGUOUS_RAM,
 	.attach = ops_attach,
 	.enter = ops_enter,
 	.host_irq = ops_host_irq,

@@ -10,5 +10,7 @@ add_library(co_unicorn STATIC
 set_source_files_properties(${CMAKE_CURRENT_LIST_DIR}/hoststub.S
 	PROPERTIES LANGUAGE ASM)
 target_include_directories(co_unicorn PUBLIC ${CMAKE_CURRENT_LIST_DIR})
-target_link_libraries(co_unicorn PUBLIC co_simhost co_monitor
+# A back-end sees the monitor's public headers only; the program that
+# uses it links the monitor and a host (co_link_monitor).
+target_link_libraries(co_unicorn PUBLIC co_monitor_headers co_simhost_headers
 	${CO_UNICORN_LIB} Threads::Threads)

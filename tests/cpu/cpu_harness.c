@@ -8,8 +8,10 @@
 
 #include "co_test.h"
 #include "cpu_harness.h"
-#include "passage.h"
-#include "pgtable.h"
+#include "internal/passage.h"
+#include "internal/ram.h"
+#include "internal/vm.h"
+#include "internal/pgtable.h"
 
 #define PAGE		4096ULL
 #define GUEST_MEM	(2ULL << 20)
@@ -28,7 +30,7 @@
 
 static uint64_t gpa(const struct tg *t, unsigned int page)
 {
-	return t->ram.base + page * PAGE;
+	return t->ram_base + page * PAGE;
 }
 
 static void *gptr(const struct tg *t, uint64_t pa)
@@ -38,7 +40,7 @@ static void *gptr(const struct tg *t, uint64_t pa)
 
 uint64_t tg_va(const struct tg *t, const uint8_t *sym)
 {
-	return t->ram.base + (uint64_t)(sym - tg_start);
+	return t->ram_base + (uint64_t)(sym - tg_start);
 }
 
 void *tg_ptr(const struct tg *t, const uint8_t *sym)
@@ -94,11 +96,14 @@ static void guest_memory(struct tg *t)
 {
 	struct co_pt pt;
 
-	assert_int_equal(co_ram_init(&t->ram, GUEST_MEM, true), 0);
+	t->ram = calloc(1, sizeof(*t->ram));
+	assert_non_null(t->ram);
+	assert_int_equal(co_ram_init(t->ram, GUEST_MEM, true), 0);
+	t->ram_base = t->ram->base;
 	assert_true(tg_end - tg_start <= PG_POOL * PAGE);
-	memcpy(gptr(t, t->ram.base), tg_start, tg_end - tg_start);
-	assert_int_equal(co_pt_init(&pt, &t->ram, gpa(t, PG_POOL), NR_POOL), 0);
-	assert_int_equal(co_pt_map_gpa(&pt, t->ram.base, t->ram.base,
+	memcpy(gptr(t, t->ram_base), tg_start, tg_end - tg_start);
+	assert_int_equal(co_pt_init(&pt, t->ram, gpa(t, PG_POOL), NR_POOL), 0);
+	assert_int_equal(co_pt_map_gpa(&pt, t->ram_base, t->ram_base,
 				       GUEST_MEM, CO_PTE_W), 0);
 	assert_int_equal(co_pt_map(&pt, CO_PASSAGE_CODE_VA,
 				   t->pi.pfn[0] * PAGE, PAGE, 0), 0);
@@ -139,7 +144,8 @@ void tg_create(struct tg *t)
 void tg_destroy(struct tg *t)
 {
 	co_uc_destroy(t->uc);
-	co_ram_free(&t->ram);
+	co_ram_free(t->ram);
+	free(t->ram);
 	co_passage_destroy(t->vm);
 	free(t->vm);
 	memset(t, 0, sizeof(*t));

@@ -11,8 +11,8 @@
 #include <stdint.h>
 
 #include "co_unicorn.h"
-#include "vm.h"
-#include "ram.h"
+
+struct co_ram;
 
 /* Guest GDT layout (different from the emulated host's on purpose). */
 #define TG_CS		0x10	/* CO_BOOT_CS */
@@ -33,7 +33,8 @@ struct tg {
 	struct co_vm *vm;		/* passage fields only */
 	struct co_passage_info pi;
 	struct co_uc *uc;
-	struct co_ram ram;		/* guest memory, gpa == hpa */
+	struct co_ram *ram;		/* guest memory, gpa == hpa */
+	uint64_t ram_base;
 	uint64_t cr3[2];
 	uint64_t gdt[2], idt, tss, stack_lo, stack_hi;
 	struct co_passage_shared *sh;

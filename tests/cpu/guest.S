@@ -5,7 +5,8 @@
  * loop that does its job and calls the passage's guest->host entry
  * (CO_PASSAGE_CODE_VA, offset 0).
  */
-#include "../../monitor/arch/x86_64/switch.h"
+#include <colinux/cpu.h>
+#include "arch/x86_64/switch.h"
 
 #define PASSAGE		0xffff800000000000
 #define SHARED		0xffff800000001000

@@ -11,9 +11,10 @@
 
 #include "co_test.h"
 #include "cpu_harness.h"
+#include "internal/vm.h"
 #include "arch/x86_64/switch.h"
-#include "passage.h"
-#include "pgtable.h"
+#include "internal/passage.h"
+#include "internal/pgtable.h"
 
 static int phys_read(void *ctx, uint64_t hpa, uint64_t *entry)
 {

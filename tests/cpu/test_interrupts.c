@@ -124,8 +124,8 @@ static void test_page_faults(void **state)
 	 * is not even a Unicorn region (the back-end walks and raises #PF).
 	 * The second #PF would be a #DF without the old_exception repair.
 	 */
-	g.rdi = t.ram.base + (2ULL << 20) + 0x123;
-	g.rsi = t.ram.base + (4ULL << 20) + 0x10;
+	g.rdi = t.ram_base + (2ULL << 20) + 0x123;
+	g.rsi = t.ram_base + (4ULL << 20) + 0x10;
 	g.rbx = 0x500000000000ULL;
 	t.sh->guest = g;
 	tg_enter_ok(&t);

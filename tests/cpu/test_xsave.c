@@ -13,8 +13,9 @@
 
 #include "co_test.h"
 #include "cpu_harness.h"
+#include "internal/vm.h"
 #include "arch/x86_64/switch.h"
-#include "passage.h"
+#include "internal/passage.h"
 
 #define OSXSAVE		(1ULL << CO_CR4_OSXSAVE_BIT)
 

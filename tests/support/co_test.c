@@ -9,8 +9,8 @@
 
 #include "co_kernel_elf.h"
 #include "co_test.h"
-#include "lib.h"
-#include "vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 #define MAX_GUESTS 8
 

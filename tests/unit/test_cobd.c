@@ -15,8 +15,8 @@
 
 #include "co_test.h"
 #include "co_gring.h"
-#include "device.h"
-#include "vm.h"
+#include "internal/device.h"
+#include "internal/vm.h"
 #include <sim/sim.h>
 
 #define SECT		CO_COBD_SECTOR_SIZE

@@ -17,8 +17,8 @@
 
 #include "co_test.h"
 #include "co_gring.h"
-#include "lib.h"
-#include "vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 #define RING_LOG2	4
 #define CAP_SIZE	(256 * 1024)

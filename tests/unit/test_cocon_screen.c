@@ -12,7 +12,7 @@
 #include <sim/sim.h>
 
 #include "co_test.h"
-#include "lib.h"
+#include <colinux/lib.h>
 #include "devices/cocon_screen.h"
 
 struct fix {

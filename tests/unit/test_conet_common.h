@@ -12,7 +12,7 @@
 
 #include "co_test.h"
 #include "co_gring.h"
-#include "vm.h"
+#include "internal/vm.h"
 #include "devices/conet.h"
 #include <sim/sim.h>
 

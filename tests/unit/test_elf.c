@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "co_test.h"
-#include "elf.h"
+#include "internal/elf.h"
 #include "elf_image.h"
 #include <sim/sim.h>
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "lib.h"
+#include <colinux/lib.h>
 
 static int ours(char *b, size_t n, const char *fmt, ...)
 {

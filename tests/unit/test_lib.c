@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "co_test.h"
-#include "lib.h"
+#include <colinux/lib.h>
 #include <sim/sim.h>
 
 static int setup(void **state)

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "co_test.h"
-#include "boot.h"
+#include "internal/boot.h"
 #include "elf_image.h"
-#include "vm.h"
+#include "internal/vm.h"
 #include <sim/sim.h>
 
 #define KBASE	0xffffffff80000000ULL

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "co_test.h"
-#include "pgtable.h"
+#include "internal/pgtable.h"
 #include <sim/sim.h>
 
 #define KiB	1024ULL

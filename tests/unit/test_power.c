@@ -9,8 +9,8 @@
 #include <sim/sim.h>
 
 #include "co_test.h"
-#include "lib.h"
-#include "vm.h"
+#include <colinux/lib.h>
+#include "internal/vm.h"
 
 struct env {
 	struct co_test_guest *g;

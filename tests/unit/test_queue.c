@@ -11,8 +11,8 @@
 
 #include "co_test.h"
 #include "co_gring.h"
-#include "queue.h"
-#include "vm.h"
+#include "internal/queue.h"
+#include "internal/vm.h"
 #include <sim/sim.h>
 
 #define TEST_IRQ	200

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "co_test.h"
-#include "ram.h"
+#include "internal/ram.h"
 #include <sim/sim.h>
 
 #define MiB	(1ULL << 20)

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "co_test.h"
-#include "vm.h"
+#include "internal/vm.h"
 
 static const char *const base_args[] = { "mem=16", NULL };
 

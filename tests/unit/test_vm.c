@@ -10,7 +10,7 @@
 
 #include <sim/sim.h>
 #include "co_test.h"
-#include "vm.h"
+#include "internal/vm.h"
 
 static char disk0[256], disk1[256], pcap[256];
 

@@ -20,6 +20,7 @@
  * (switch.h), where only the passage pages are mapped: nothing in transit
  * touches the stack.
  */
+#include <colinux/cpu.h>
 #include "switch.h"
 
 #ifdef __ELF__

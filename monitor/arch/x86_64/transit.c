@@ -9,42 +9,17 @@
  */
 #include <stddef.h>
 #include <colinux/abi/passage.h>
-#include "../../lib.h"
-#include "../../passage.h"
-#include "../../pgtable.h"
-#include "../../vm.h"
+#include <colinux/lib.h>
+#include "internal/passage.h"
+#include "internal/pgtable.h"
+#include "internal/vm.h"
 #include "switch.h"
 
-#define ST_OFF(f)	__builtin_offsetof(struct co_cpu_state, f)
-CO_ABI_ASSERT(ST_OFF(rbx) == CO_ST_RBX && ST_OFF(rbp) == CO_ST_RBP);
-CO_ABI_ASSERT(ST_OFF(r12) == CO_ST_R12 && ST_OFF(r15) == CO_ST_R15);
-CO_ABI_ASSERT(ST_OFF(rsp) == CO_ST_RSP && ST_OFF(rip) == CO_ST_RIP);
-CO_ABI_ASSERT(ST_OFF(rflags) == CO_ST_RFLAGS && ST_OFF(rdi) == CO_ST_RDI);
-CO_ABI_ASSERT(ST_OFF(rsi) == CO_ST_RSI && ST_OFF(cr0) == CO_ST_CR0);
-CO_ABI_ASSERT(ST_OFF(cr2) == CO_ST_CR2 && ST_OFF(cr3) == CO_ST_CR3);
-CO_ABI_ASSERT(ST_OFF(cr4) == CO_ST_CR4 && ST_OFF(efer) == CO_ST_EFER);
-CO_ABI_ASSERT(ST_OFF(gdtr) == CO_ST_GDTR && ST_OFF(idtr) == CO_ST_IDTR);
-CO_ABI_ASSERT(ST_OFF(cs) == CO_ST_CS && ST_OFF(ss) == CO_ST_SS);
-CO_ABI_ASSERT(ST_OFF(ds) == CO_ST_DS && ST_OFF(es) == CO_ST_ES);
-CO_ABI_ASSERT(ST_OFF(fs) == CO_ST_FS && ST_OFF(gs) == CO_ST_GS);
-CO_ABI_ASSERT(ST_OFF(tr) == CO_ST_TR && ST_OFF(ldtr) == CO_ST_LDTR);
-CO_ABI_ASSERT(ST_OFF(fs_base) == CO_ST_FS_BASE);
-CO_ABI_ASSERT(ST_OFF(gs_base) == CO_ST_GS_BASE);
-CO_ABI_ASSERT(ST_OFF(kernel_gs_base) == CO_ST_KGS_BASE);
-CO_ABI_ASSERT(ST_OFF(star) == CO_ST_STAR && ST_OFF(lstar) == CO_ST_LSTAR);
-CO_ABI_ASSERT(ST_OFF(cstar) == CO_ST_CSTAR);
-CO_ABI_ASSERT(ST_OFF(sfmask) == CO_ST_SFMASK && ST_OFF(dr7) == CO_ST_DR7);
-CO_ABI_ASSERT(ST_OFF(xcr0) == CO_ST_XCR0 && ST_OFF(fxsave) == CO_ST_FXSAVE);
-CO_ABI_ASSERT(ST_OFF(xsave_off) == CO_ST_XSAVE_OFF);
-CO_ABI_ASSERT(__builtin_offsetof(struct co_passage_shared, reserved3) ==
-	      CO_SHARED_GUEST + CO_XSAVE_GUEST_OFF);
-CO_ABI_ASSERT(sizeof(((struct co_passage_shared *)0)->reserved3) ==
-	      CO_XSAVE_GUEST_MAX);
+/* The layout rules the generated offsets (asm-offsets.c) must meet. */
 CO_ABI_ASSERT((CO_SHARED_GUEST + CO_XSAVE_GUEST_OFF) % CO_XSAVE_ALIGN == 0);
 CO_ABI_ASSERT(CO_XSAVE_HOST_OFF >= sizeof(struct co_cpu_state));
 CO_ABI_ASSERT(CO_XSAVE_HOST_OFF % CO_XSAVE_ALIGN == 0);
-CO_ABI_ASSERT(__builtin_offsetof(struct co_passage_shared, guest) ==
-	      CO_SHARED_GUEST);
+CO_ABI_ASSERT(CO_PD_END <= CO_PAGE_SIZE && CO_PD_OFFSET % 8 == 0);
 CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET >= CO_XSAVE_HOST_OFF + CO_XSAVE_MIN);
 CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET + sizeof(struct co_passage_priv) <=
 	      CO_PAGE_SIZE);
@@ -77,11 +52,6 @@ static uint64_t entry_offset(const uint8_t *entry)
 	return (uint64_t)(entry - co_passage_code_start);
 }
 
-static unsigned int pt_index(uint64_t va, int level)
-{
-	return (va >> (12 + 9 * (level - 1))) & 511;
-}
-
 static uint64_t *table_of(struct transit *t, uint64_t entry)
 {
 	unsigned int i;
@@ -101,7 +71,7 @@ static int transit_map(struct transit *t, uint64_t va, uint64_t pfn)
 	int level;
 
 	for (level = 4; level > 1; level--) {
-		idx = pt_index(va, level);
+		idx = CO_PT_INDEX(va, level);
 		if (!(tab[idx] & CO_PTE_P)) {
 			if (t->used == CO_TRANSIT_TABLES)
 				return -CO_ENOMEM;
@@ -113,7 +83,7 @@ static int transit_map(struct transit *t, uint64_t va, uint64_t pfn)
 		if (!tab)
 			return -CO_EINVAL;
 	}
-	idx = pt_index(va, 1);
+	idx = CO_PT_INDEX(va, 1);
 	if (tab[idx] & CO_PTE_P)
 		return (tab[idx] & CO_PTE_ADDR) == pfn << CO_PAGE_SHIFT ?
 		       0 : -CO_EBUSY;
@@ -152,19 +122,15 @@ static int transit_build(struct co_vm *vm, struct co_passage_priv *p)
 static void code_install(struct co_vm *vm, struct co_passage_priv *p)
 {
 	uint8_t *page = p->code;
-	uint64_t v;
+	struct co_passage_data *d = (void *)(page + CO_PD_OFFSET);
 
 	co_memset(page, 0, CO_PAGE_SIZE);
 	co_memcpy(page, co_passage_code_start, co_passage_code_size());
-	co_memcpy(page + CO_PD_TRANSIT_CR3, &p->transit_cr3, 8);
-	v = (uint64_t)(uintptr_t)p->code;
-	co_memcpy(page + CO_PD_HOST_CODE_VA, &v, 8);
-	v = (uint64_t)(uintptr_t)vm->host_state;
-	co_memcpy(page + CO_PD_HOST_STATE_VA, &v, 8);
-	v = CO_PASSAGE_CODE_VA;
-	co_memcpy(page + CO_PD_GUEST_CODE_VA, &v, 8);
-	v = CO_PD_MAGIC_VALUE;
-	co_memcpy(page + CO_PD_MAGIC, &v, 8);
+	d->transit_cr3 = p->transit_cr3;
+	d->host_code_va = (uint64_t)(uintptr_t)p->code;
+	d->host_state_va = (uint64_t)(uintptr_t)vm->host_state;
+	d->guest_code_va = CO_PASSAGE_CODE_VA;
+	d->magic = CO_PD_MAGIC_VALUE;
 }
 
 int co_arch_passage_install(struct co_vm *vm)

@@ -2,7 +2,7 @@
 /*
  * The host-primitives contract: everything the portable monitor needs from
  * the system it runs on, and nothing else. Three hosts implement it:
- * sim-host/ (user space, for tests), the bare-metal host (sim-host/bare/)
+ * sim-host/ (user space, for tests), the bare-metal host (qemu-rig/host/)
  * and the NT driver.
  *
  * The monitor includes this header and the freestanding compiler headers

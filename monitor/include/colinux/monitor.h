@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The portable monitor's interface to a host: VM lifecycle, the CPU
- * back-end seam, and the handles a host front end (colinux-sim, the NT
- * daemon) uses for the console and power.
+ * The portable monitor's interface to a host front end (colinux-sim, the
+ * NT driver and daemon, the bare-metal host): VM lifecycle, configuration,
+ * the console and power. CPU back-ends see <colinux/cpu.h> as well.
  *
  * Lifecycle:
  *
@@ -55,29 +55,14 @@ enum co_exit_status {
 /* The exit status for a guest that stopped for @reason with @code. */
 int co_term_exit_status(int reason, int code);
 
-/*
- * The CPU back-end: how the guest gets the CPU. The Unicorn back-end, the
- * bare-metal host's real passage and the tests' scripted guests all fit.
- */
-struct co_cpu_ops {
-	const char *name;
-	/*
-	 * Called by co_vm_start once RAM, passage pages and the guest's
-	 * initial context exist.
-	 */
-	int (*attach)(struct co_vm *vm, void **priv);
-	/*
-	 * Give the CPU to the guest until it switches back. The operation it
-	 * asks for is in the shared page. A non-zero return is a CPU-level
-	 * failure (triple fault, budget exhausted): fill @exit (reason
-	 * CO_TERM_CPU_FAULT or CO_TERM_HUNG, text) and return -CO_EIO.
-	 */
-	int (*enter)(void *priv, struct co_vm_exit *exit);
-	/* Re-raise a host interrupt the guest forwarded (may be NULL). */
-	void (*host_irq)(void *priv, unsigned int vector);
-	void (*detach)(void *priv);
-};
+/* The CPU back-end (struct co_cpu_ops) is specified in <colinux/cpu.h>. */
+struct co_cpu_ops;
 
+/*
+ * -CO_ENOTSUP when the configuration asks for what the back-end cannot do
+ * (memwindow=paged with a CO_CPU_CONTIGUOUS_RAM back-end), with the reason
+ * logged: a configuration error, not a host failure.
+ */
 int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 		 struct co_vm **out);
 /* Load an ELF64 vmlinux-style image; @err names what is wrong with it. */
@@ -85,6 +70,12 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 		      char *err, size_t errlen);
 int co_vm_load_initrd(struct co_vm *vm, const void *image, size_t len,
 		      char *err, size_t errlen);
+/*
+ * The checks co_vm_load_kernel makes, without a VM: for a front end that
+ * vets an image before it hands it to a driver (colinux-daemon.exe).
+ */
+int co_kernel_image_check(const void *image, size_t len, uint64_t ram_size,
+			  char *err, size_t errlen);
 /* Convenience: read the files named in the configuration and load them. */
 int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen);
 int co_vm_start(struct co_vm *vm);
@@ -98,16 +89,13 @@ int co_vm_reset(struct co_vm *vm);
 void co_vm_destroy(struct co_vm *vm);
 
 enum co_vm_state co_vm_state(const struct co_vm *vm);
+/* The configuration the VM runs with (defaults the back-end chose applied). */
+const struct co_config *co_vm_config(const struct co_vm *vm);
 
 /* Power events into the guest (CO_POWER_*). [vm] or under the VM lock */
 void co_vm_power(struct co_vm *vm, unsigned int event);
 
-/* For CPU back-ends and debuggers. */
-struct co_passage_shared *co_vm_shared(struct co_vm *vm);
-struct co_cpu_state *co_vm_host_state(struct co_vm *vm);
-/* Host frames of the passage: [0] code, [1] shared, [2] host state. */
-uint64_t co_vm_passage_pfn(const struct co_vm *vm, unsigned int which);
-/* Guest memory, for back-ends that need it (bounds-checked). */
+/* Guest memory, for back-ends, debuggers and tests (bounds-checked). */
 int co_vm_read_gpa(struct co_vm *vm, uint64_t gpa, void *buf, size_t len);
 int co_vm_write_gpa(struct co_vm *vm, uint64_t gpa, const void *buf,
 		    size_t len);

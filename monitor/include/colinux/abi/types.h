@@ -20,6 +20,9 @@
 	CO_ABI_ASSERT(__builtin_offsetof(struct type, field) == (off))
 #define CO_ABI_SIZE(type, size) CO_ABI_ASSERT(sizeof(struct type) == (size))
 
+/* Elements in an array (not a pointer); one spelling for host and guests. */
+#define CO_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
 #define CO_PAGE_SHIFT	12
 #define CO_PAGE_SIZE	4096ULL
 

@@ -5,10 +5,10 @@
 
 #include <colinux/monitor.h>
 #include <colinux/abi/boot.h>
-#include "device.h"
-#include "elf.h"
-#include "pgtable.h"
-#include "ram.h"
+#include "internal/device.h"
+#include "internal/elf.h"
+#include "internal/pgtable.h"
+#include "internal/ram.h"
 
 struct co_vm {
 	enum co_vm_state state;

@@ -21,7 +21,7 @@
 #include <colinux/monitor.h>
 
 #include "bare.h"
-#include "../../monitor/lib.h"
+#include <colinux/lib.h>
 
 #define MB_BOOT_MAGIC	0x2badb002
 

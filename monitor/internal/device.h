@@ -9,7 +9,7 @@
 
 #include <colinux/abi/devices.h>
 #include <colinux/config.h>
-#include "queue.h"
+#include "internal/queue.h"
 
 #define CO_DEV_MAX_QUEUES	2
 

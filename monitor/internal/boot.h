@@ -13,8 +13,8 @@
 #ifndef CO_MONITOR_BOOT_H
 #define CO_MONITOR_BOOT_H
 
-#include "elf.h"
-#include "ram.h"
+#include "internal/elf.h"
+#include "internal/ram.h"
 
 struct co_vm;
 

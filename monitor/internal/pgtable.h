@@ -11,19 +11,8 @@
 #ifndef CO_MONITOR_PGTABLE_H
 #define CO_MONITOR_PGTABLE_H
 
-#include "ram.h"
-
-#define CO_PTE_P	0x001ULL
-#define CO_PTE_W	0x002ULL
-#define CO_PTE_U	0x004ULL
-#define CO_PTE_PWT	0x008ULL
-#define CO_PTE_PCD	0x010ULL
-#define CO_PTE_A	0x020ULL
-#define CO_PTE_D	0x040ULL
-#define CO_PTE_PS	0x080ULL
-#define CO_PTE_G	0x100ULL
-#define CO_PTE_NX	(1ULL << 63)
-#define CO_PTE_ADDR	0x000ffffffffff000ULL
+#include <colinux/cpu.h>
+#include "internal/ram.h"
 
 struct co_pt {
 	const struct co_ram *ram;
@@ -55,21 +44,7 @@ int co_pt_map_gpa(struct co_pt *pt, uint64_t va, uint64_t gpa, uint64_t size,
 /* How many pool pages mapping @size bytes can need at worst. */
 uint64_t co_pt_pages_needed(uint64_t size);
 
-struct co_pt_walk {
-	uint64_t hpa;		/* translation of the address walked */
-	uint64_t page_size;	/* 4 KiB, 2 MiB or 1 GiB */
-	uint64_t flags;		/* effective: W and U only if set at all levels, NX if at any */
-	int level;		/* 1 = PTE, 2 = PDE, 3 = PDPTE */
-};
-
-/*
- * Walk tables rooted at host-physical @root_hpa, reading table pages
- * through @read_hpa (so the same walker serves any host); -CO_ENOENT if
- * not present, -CO_EINVAL for a reserved-bit or non-canonical case.
- */
-typedef int co_pt_read_fn(void *ctx, uint64_t hpa, uint64_t *entry);
-int co_pt_walk(co_pt_read_fn *read, void *ctx, uint64_t root_hpa, uint64_t va,
-	       struct co_pt_walk *w);
+/* The walker (co_pt_walk) is in <colinux/cpu.h>, for the back-ends too. */
 /* A reader for tables that live in guest RAM. */
 co_pt_read_fn co_pt_read_ram;	/* ctx = const struct co_ram * */
 

@@ -105,7 +105,7 @@ void pmm_init(uint64_t mb_info_pa)
 	const struct mb_info *mb = (const void *)(uintptr_t)mb_info_pa;
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_LEN(frame_map); i++)
+	for (i = 0; i < CO_ARRAY_SIZE(frame_map); i++)
 		frame_map[i] = ~0ULL;
 	if (mb->flags & (1 << 2))
 		copy_string(bare_cmdline, sizeof(bare_cmdline), mb->cmdline);

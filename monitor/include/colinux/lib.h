@@ -1,11 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Small helpers the monitor shares; portable, no host headers. */
-#ifndef CO_MONITOR_LIB_H
-#define CO_MONITOR_LIB_H
+/*
+ * Small helpers of the monitor that hosts without a C library (the NT
+ * driver, the bare-metal host) use as well: strings, formatting, number
+ * parsing, logging. Portable, no host headers.
+ */
+#ifndef COLINUX_LIB_H
+#define COLINUX_LIB_H
 
 #include <colinux/host.h>
+#include <colinux/abi/types.h>
 
-#define CO_ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define CO_MIN(a, b)		((a) < (b) ? (a) : (b))
 #define CO_MAX(a, b)		((a) > (b) ? (a) : (b))
 #define CO_ALIGN_UP(x, a)	(((x) + ((a) - 1)) & ~((__typeof__(x))(a) - 1))

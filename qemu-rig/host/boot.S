@@ -8,6 +8,8 @@
  *
  * Everything in .boot runs at its physical address (VMA = LMA).
  */
+#include <colinux/cpu.h>
+
 #define KERNEL_VMA	0xffffffffc0000000
 #define MB_MAGIC	0x1badb002
 #define MB_FLAGS	0x00000003	/* page-aligned modules, memory map */
@@ -15,7 +17,6 @@
 #define CR0_WP		0x00010000
 #define CR0_PG		0x80000000
 #define CR4_PAE		0x00000020
-#define EFER_MSR	0xc0000080
 #define EFER_SCE_LME_NXE 0x00000901
 
 	/* Unwind info where the linker keeps it (.eh_frame is discarded). */
@@ -60,7 +61,7 @@ _start:
 	movl	%eax, %cr4
 	movl	$boot_pml4, %eax
 	movl	%eax, %cr3
-	movl	$EFER_MSR, %ecx
+	movl	$CO_MSR_EFER, %ecx
 	rdmsr
 	orl	$EFER_SCE_LME_NXE, %eax
 	wrmsr

@@ -9,7 +9,7 @@
 #define CO_MONITOR_PASSAGE_H
 
 #include <stddef.h>
-#include <colinux/abi/passage.h>
+#include <colinux/cpu.h>
 
 struct co_vm;
 
@@ -19,24 +19,7 @@ void co_passage_destroy(struct co_vm *vm);
 /* Back to the state after create (guest reset). */
 void co_passage_reset(struct co_vm *vm);
 
-/*
- * Where the passage is, for CPU back-ends (docs/passage.md). Host virtual
- * addresses are the monitor's own mappings of the pages (co_host_map):
- * the host calls to_guest_hva with interrupts off and no arguments; the
- * guest calls to_host_gva (CO_PASSAGE_CODE_VA, offset 0).
- */
-#define CO_PASSAGE_TRANSIT_MAX	7
-struct co_passage_info {
-	uint64_t pfn[3];		/* code, shared, host state */
-	uint64_t code_hva, shared_hva, state_hva;
-	uint64_t to_guest_hva;
-	uint64_t to_host_gva;
-	uint64_t transit_cr3;
-	uint64_t transit_pfn[CO_PASSAGE_TRANSIT_MAX];
-	unsigned int nr_transit;
-};
-/* -CO_ESTATE unless the passage is installed. */
-int co_passage_info(const struct co_vm *vm, struct co_passage_info *pi);
+/* co_passage_info and co_passage_set_xsave: <colinux/cpu.h>. */
 
 /* The arch part (monitor/arch/x86_64/transit.c). */
 int co_arch_passage_install(struct co_vm *vm);

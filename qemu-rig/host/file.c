@@ -15,7 +15,7 @@
 #include <colinux/abi/types.h>
 
 #include "bare.h"
-#include "../../monitor/lib.h"
+#include <colinux/lib.h>
 
 #define COFILE_MAGIC	0x3130454c49464f43ULL	/* "COFILE01" */
 #define BOUNCE_SECTORS	128

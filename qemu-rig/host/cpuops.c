@@ -11,9 +11,8 @@
 #include <colinux/monitor.h>
 
 #include "bare.h"
-#include "../../monitor/lib.h"
-#include "../../monitor/passage.h"
-#include "../../monitor/arch/x86_64/switch.h"
+#include <colinux/lib.h>
+#include <colinux/cpu.h>
 
 #define RFLAGS_ARITH	0x8d5ULL		/* CF PF AF ZF SF OF */
 

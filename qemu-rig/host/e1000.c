@@ -7,7 +7,7 @@
  * guest's own MAC is in its frames.
  */
 #include "bare.h"
-#include "../../monitor/lib.h"
+#include <colinux/lib.h>
 
 #define MAX_NICS	4
 #define NR_DESC		32		/* 512 bytes of ring: one page */

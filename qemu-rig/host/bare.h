@@ -35,7 +35,6 @@
 #define PAGE_SIZE		4096ULL
 #define PAGE_SHIFT		12
 
-#define ARRAY_LEN(a)		(sizeof(a) / sizeof((a)[0]))
 #define MIN(a, b)		((a) < (b) ? (a) : (b))
 #define MAX(a, b)		((a) > (b) ? (a) : (b))
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((uint64_t)(a) - 1))

@@ -14,7 +14,7 @@
 #define CO_MONITOR_QUEUE_H
 
 #include <colinux/abi/ring.h>
-#include "ram.h"
+#include "internal/ram.h"
 
 struct co_vm;
 struct co_device;

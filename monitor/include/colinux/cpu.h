@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The CPU back-end contract: what a back-end that gives the guest the CPU
+ * (the bare-metal host's and the NT driver's real passage, the Unicorn
+ * emulator, the tests' scripted guests) sees of the monitor, and nothing
+ * more. docs/passage.md explains the switch these names describe.
+ *
+ * Usable from assembly: the constants come first, and the offsets of
+ * struct co_cpu_state that the switch code and the back-ends' stubs use
+ * are generated from the C structure at build time (cpu-offsets.h, made
+ * from monitor/arch/x86_64/asm-offsets.c), so no copy is kept by hand.
+ */
+#ifndef COLINUX_CPU_H
+#define COLINUX_CPU_H
+
+#include <colinux/abi/x86.h>
+#include <colinux/cpu-offsets.h>
+
+/* The MSRs the switch and its back-ends save, restore or check. */
+#define CO_MSR_EFER		0xc0000080
+#define CO_MSR_STAR		0xc0000081
+#define CO_MSR_LSTAR		0xc0000082
+#define CO_MSR_CSTAR		0xc0000083
+#define CO_MSR_SFMASK		0xc0000084
+#define CO_MSR_FS_BASE		0xc0000100
+#define CO_MSR_GS_BASE		0xc0000101
+#define CO_MSR_KGS_BASE		0xc0000102
+
+/* Control-register bits the switch cares about. */
+#define CO_CR0_TS_EM		0xc
+#define CO_CR4_PGE_PCIDE	0x20080
+#define CO_CR4_OSXSAVE_BIT	18
+#define CO_CR3_ADDR_MASK	0x7ffffffffffff000
+#define CO_DR7_QUIET		0x400
+#define CO_EFER_NXE		0x800
+
+#ifndef __ASSEMBLER__
+#include <colinux/monitor.h>
+
+/* What a back-end declares about itself (struct co_cpu_ops.caps). */
+enum co_cpu_caps {
+	/*
+	 * Guest RAM must be one host-contiguous window: the back-end maps
+	 * guest-physical as host-physical (Unicorn 2.0.1 cannot translate
+	 * through the guest's tables). co_vm_create then picks
+	 * memwindow=contiguous by default and refuses memwindow=paged.
+	 */
+	CO_CPU_CONTIGUOUS_RAM	= 1u << 0,
+};
+
+/*
+ * The CPU back-end: how the guest gets the CPU.
+ */
+struct co_cpu_ops {
+	const char *name;
+	unsigned int caps;		/* enum co_cpu_caps */
+	/*
+	 * Called by co_vm_start once RAM, passage pages and the guest's
+	 * initial context exist.
+	 */
+	int (*attach)(struct co_vm *vm, void **priv);
+	/*
+	 * Give the CPU to the guest until it switches back. The operation it
+	 * asks for is in the shared page. A non-zero return is a CPU-level
+	 * failure (triple fault, budget exhausted): fill @exit (reason
+	 * CO_TERM_CPU_FAULT or CO_TERM_HUNG, text) and return -CO_EIO.
+	 */
+	int (*enter)(void *priv, struct co_vm_exit *exit);
+	/* Re-raise a host interrupt the guest forwarded (may be NULL). */
+	void (*host_irq)(void *priv, unsigned int vector);
+	void (*detach)(void *priv);
+};
+
+/* The shared page of a VM's passage (the guest's view of it is the ABI). */
+struct co_passage_shared *co_vm_shared(struct co_vm *vm);
+
+/*
+ * Where the passage is (docs/passage.md). Host virtual addresses are the
+ * monitor's own mappings of the pages (co_host_map): the host calls
+ * to_guest_hva with interrupts off and no arguments; the guest calls
+ * to_host_gva (CO_PASSAGE_CODE_VA, offset 0).
+ */
+#define CO_PASSAGE_TRANSIT_MAX	7
+struct co_passage_info {
+	uint64_t pfn[3];		/* code, shared, host state */
+	uint64_t code_hva, shared_hva, state_hva;
+	uint64_t to_guest_hva;
+	uint64_t to_host_gva;
+	uint64_t transit_cr3;
+	uint64_t transit_pfn[CO_PASSAGE_TRANSIT_MAX];
+	unsigned int nr_transit;
+};
+/* -CO_ESTATE unless the passage is installed (after co_vm_start). */
+int co_passage_info(const struct co_vm *vm, struct co_passage_info *pi);
+
+/*
+ * XSAVE areas (standard format): the smallest one, and the room each side
+ * has for its own (the guest's in the shared page, the host's in the
+ * host-state page).
+ */
+#define CO_XSAVE_MIN		576	/* legacy region + header */
+/*
+ * Put a VM's passage on the xsave path (docs/passage.md), for a host that
+ * has made sure the CPU has XSAVE and the components asked for: host_xcr0
+ * is the host's XCR0 (its CR4 has OSXSAVE), guest_xcr0 what the guest
+ * gets; the sizes are the standard-format XSAVE sizes of those component
+ * sets (CPUID 0xd). 0 keeps a side on fxsave. Call after co_vm_start and
+ * before the first entry (a reset puts both sides back on fxsave): it sets
+ * the guest's CR4.OSXSAVE and converts its boot FPU image. -CO_EINVAL for
+ * a mask without x87 and SSE, -CO_ERANGE for an area too big for its page,
+ * -CO_ESTATE before install.
+ */
+int co_passage_set_xsave(struct co_vm *vm, uint64_t host_xcr0,
+			 uint32_t host_size, uint64_t guest_xcr0,
+			 uint32_t guest_size);
+
+/*
+ * A software walk of x86-64 4-level tables, for back-ends that translate
+ * guest virtual addresses themselves. Table pages are read through @read,
+ * so the same walker serves any host; -CO_ENOENT if not present,
+ * -CO_EINVAL for a reserved-bit or non-canonical case.
+ */
+struct co_pt_walk {
+	uint64_t hpa;		/* translation of the address walked */
+	uint64_t page_size;	/* 4 KiB, 2 MiB or 1 GiB */
+	uint64_t flags;		/* effective: W and U only if set at all levels, NX if at any */
+	int level;		/* 1 = PTE, 2 = PDE, 3 = PDPTE */
+};
+typedef int co_pt_read_fn(void *ctx, uint64_t hpa, uint64_t *entry);
+int co_pt_walk(co_pt_read_fn *read, void *ctx, uint64_t root_hpa, uint64_t va,
+	       struct co_pt_walk *w);
+
+#endif /* __ASSEMBLER__ */
+
+#endif
