@@ -9,6 +9,7 @@
  * Unicorn back-end cannot set it), where bit 63 would be reserved, and
  * global pages would outlive the guest's first CR3 switch.
  */
+#include <colinux/abi/linux.h>
 #include <colinux/abi/types.h>
 #include "internal/boot.h"
 #include <colinux/lib.h>
@@ -66,7 +67,7 @@ static uint64_t pool_pages(const struct co_ram *ram, const struct co_elf *elf)
 int co_boot_layout(const struct co_ram *ram, const struct co_elf *elf,
 		   struct co_boot_layout *l)
 {
-	uint64_t fixed = 2 * PAGE + CO_BOOT_STACK_SIZE;
+	uint64_t fixed = 3 * PAGE + CO_BOOT_STACK_SIZE;
 
 	co_memset(l, 0, sizeof(*l));
 	l->pool_pages = pool_pages(ram, elf);
@@ -79,7 +80,8 @@ int co_boot_layout(const struct co_ram *ram, const struct co_elf *elf,
 	l->start = ram->base + ram->size - l->size;
 	l->params_gpa = l->start;
 	l->gdt_gpa = l->start + PAGE;
-	l->stack_gpa = l->start + 2 * PAGE;
+	l->zero_page_gpa = l->start + 2 * PAGE;
+	l->stack_gpa = l->start + 3 * PAGE;
 	l->stack_top = l->stack_gpa + CO_BOOT_STACK_SIZE;
 	l->pool_gpa = l->stack_top;
 	if (l->p2m_size)
@@ -226,6 +228,8 @@ static int write_params(struct co_vm *vm, const struct co_boot_layout *l,
 	bp->abi_version = CO_ABI_VERSION;
 	bp->size = sizeof(*bp);
 	bp->flags = vm->ram.contiguous ? CO_BOOT_F_CONTIGUOUS : 0;
+	if (vm->linux_boot)
+		bp->flags |= CO_BOOT_F_LINUX;
 	bp->ram_base = vm->ram.base;
 	bp->ram_size = vm->ram.size;
 	bp->p2m_gpa = l->p2m_gpa;
@@ -245,6 +249,65 @@ static int write_params(struct co_vm *vm, const struct co_boot_layout *l,
 	return err;
 }
 
+static uint32_t lo32(uint64_t v)
+{
+	return (uint32_t)v;
+}
+
+static uint32_t hi32(uint64_t v)
+{
+	return (uint32_t)(v >> 32);
+}
+
+/*
+ * Linux's zero page (abi/linux.h): what its 64-bit boot protocol reads.
+ * The e820 map is the RAM window with the boot area reserved: the kernel
+ * and the initrd are RAM, which Linux reserves itself. The command line
+ * is the one in the coLinux boot parameters (NUL-terminated there), and
+ * hardware_subarch_data points at those parameters for the cooperative
+ * platform.
+ */
+static int write_zero_page(struct co_vm *vm, const struct co_boot_layout *l)
+{
+	struct co_linux_boot_params *zp;
+	uint64_t cmdline = l->params_gpa +
+			   __builtin_offsetof(struct co_boot_params, cmdline);
+	uint64_t end = vm->ram.base + vm->ram.size;
+	size_t n;
+
+	zp = co_ram_map(&vm->ram, l->zero_page_gpa, sizeof(*zp), &n);
+	if (!zp || n != sizeof(*zp)) {
+		co_ram_unmap(&vm->ram, zp, l->zero_page_gpa);
+		return -CO_EFAULT;
+	}
+	co_memset(zp, 0, sizeof(*zp));
+	zp->boot_flag = CO_LINUX_BOOT_FLAG;
+	zp->header = CO_LINUX_HDRS;
+	zp->version = CO_LINUX_BOOT_VERSION;
+	zp->type_of_loader = CO_LINUX_LOADER_UNDEF;
+	zp->loadflags = CO_LINUX_LOADED_HIGH;
+	if (vm->initrd_size) {
+		zp->ramdisk_image = lo32(vm->initrd_gpa);
+		zp->ext_ramdisk_image = hi32(vm->initrd_gpa);
+		zp->ramdisk_size = lo32(vm->initrd_size);
+		zp->ext_ramdisk_size = hi32(vm->initrd_size);
+	}
+	zp->cmd_line_ptr = lo32(cmdline);
+	zp->ext_cmd_line_ptr = hi32(cmdline);
+	zp->cmdline_size = CO_CMDLINE_SIZE - 1;
+	zp->hardware_subarch = CO_LINUX_SUBARCH_COOPERATIVE;
+	zp->hardware_subarch_data = l->params_gpa;
+	zp->e820_table[0] = (struct co_linux_e820_entry){
+		.addr = vm->ram.base, .size = l->start - vm->ram.base,
+		.type = CO_LINUX_E820_RAM };
+	zp->e820_table[1] = (struct co_linux_e820_entry){
+		.addr = l->start, .size = end - l->start,
+		.type = CO_LINUX_E820_RESERVED };
+	zp->e820_entries = 2;
+	co_ram_unmap(&vm->ram, zp, l->zero_page_gpa);
+	return 0;
+}
+
 static void init_context(struct co_vm *vm, const struct co_boot_layout *l,
 			 uint64_t root_hpa)
 {
@@ -256,7 +319,8 @@ static void init_context(struct co_vm *vm, const struct co_boot_layout *l,
 	g->rip = vm->entry_va;
 	/* As if called: the ABI wants rsp + 8 16-byte aligned at entry. */
 	g->rsp = l->stack_top - 8;
-	g->rsi = l->params_gpa;
+	/* Linux's boot protocol wants its zero page in rsi. */
+	g->rsi = vm->linux_boot ? l->zero_page_gpa : l->params_gpa;
 	g->rdi = 0;
 	g->rflags = BOOT_RFLAGS;
 	g->cr0 = BOOT_CR0;
@@ -302,12 +366,15 @@ int co_boot_setup(struct co_vm *vm)
 				   vm->ram.npages * sizeof(uint64_t));
 	if (!err)
 		err = write_params(vm, &l, pt.root_hpa);
+	if (!err && vm->linux_boot)
+		err = write_zero_page(vm, &l);
 	if (err) {
 		co_err("boot: set-up failed: %s", co_strerror(err));
 		return err;
 	}
 	init_context(vm, &l, pt.root_hpa);
 	vm->boot_gpa = l.params_gpa;
+	vm->zero_page_gpa = vm->linux_boot ? l.zero_page_gpa : 0;
 	vm->pt_root_hpa = pt.root_hpa;
 	return 0;
 }

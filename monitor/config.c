@@ -14,8 +14,8 @@
  * - A MAC is six two-digit hex groups separated all by ':' or all by '-'.
  *   It must be unicast and not all zeros.
  * - Giving a device unit or a scalar key (kernel, initrd, mem, memwindow,
- *   cocon) twice is an error. kernel= and initrd= are caught on every
- *   path; for mem=, memwindow= and cocon=, whose defaults cannot be told
+ *   cocon, boot) twice is an error. kernel= and initrd= are caught on every
+ *   path; for mem=, memwindow=, cocon= and boot=, whose defaults cannot be told
  *   from a set value, within one co_config_parse_args() call (including
  *   the @FILEs it reads).
  * - @FILE: whitespace separates arguments; a '#' that starts an argument
@@ -42,6 +42,7 @@
 #define SEEN_MEM	CO_CONFIG_SEEN_MEM
 #define SEEN_MEMWINDOW	CO_CONFIG_SEEN_MEMWINDOW
 #define SEEN_COCON	CO_CONFIG_SEEN_COCON
+#define SEEN_BOOT	CO_CONFIG_SEEN_BOOT
 
 struct parse_ctx {
 	struct co_config *c;
@@ -284,6 +285,26 @@ static int parse_mem(struct parse_ctx *x, struct span val)
 			    (unsigned long long)mb);
 	x->c->mem_bytes = mb * CO_MIB;
 	x->c->seen_keys |= SEEN_MEM;
+	return 0;
+}
+
+static int parse_boot(struct parse_ctx *x, struct span val)
+{
+	int rc = check_seen(x, SEEN_BOOT, "boot");
+
+	if (rc)
+		return rc;
+	if (span_is(val, "auto"))
+		x->c->boot = CO_BOOT_AUTO;
+	else if (span_is(val, "linux"))
+		x->c->boot = CO_BOOT_LINUX;
+	else if (span_is(val, "colinux"))
+		x->c->boot = CO_BOOT_COLINUX;
+	else
+		return fail(x, -CO_EINVAL,
+			    "unknown boot protocol \"%.*s\" (auto, linux, colinux)",
+			    (int)val.len, val.s);
+	x->c->seen_keys |= SEEN_BOOT;
 	return 0;
 }
 
@@ -783,6 +804,8 @@ static int parse_one(struct parse_ctx *x, const char *arg)
 		return parse_memwindow(x, val);
 	if (span_is(key, "cocon"))
 		return parse_cocon(x, val);
+	if (span_is(key, "boot"))
+		return parse_boot(x, val);
 	if (split_device(key, "cobd", &digits))
 		return parse_cobd(x, digits, val);
 	if (split_device(key, "eth", &digits))

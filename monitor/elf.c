@@ -24,6 +24,7 @@
 #define ET_DYN		3
 #define EM_X86_64	62
 #define PT_LOAD		1
+#define PT_NOTE		4
 #define SHT_SYMTAB	2
 #define SHT_STRTAB	3
 #define STT_NOTYPE	0
@@ -254,6 +255,40 @@ static int check_overlap(const struct co_elf *elf, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Does a PT_NOTE segment hold a note owned by "Linux"? Every Linux vmlinux
+ * does (init/version.c's build-salt note), so boot=auto can tell a Linux
+ * kernel even from a stripped image. A malformed note ends the scan: it
+ * only means "not recognised", never a rejected kernel.
+ */
+static bool linux_note(const struct co_elf *elf, const struct phdr *ph)
+{
+	static const char owner[] = "Linux";
+	uint64_t pos, end, namesz, descsz;
+	const uint8_t *n;
+
+	if (!in_file(ph->offset, ph->filesz, elf->len))
+		return false;
+	pos = ph->offset;
+	end = ph->offset + ph->filesz;
+	while (pos <= end && end - pos >= 12) {
+		n = elf->image + pos;
+		namesz = rd32(n);
+		descsz = rd32(n + 4);
+		pos += 12;
+		if (namesz > end - pos)
+			return false;
+		if (namesz == sizeof(owner) &&
+		    !co_memcmp(elf->image + pos, owner, sizeof(owner)))
+			return true;
+		pos += CO_ALIGN_UP(namesz, 4);
+		if (pos > end || descsz > end - pos)
+			return false;
+		pos += CO_ALIGN_UP(descsz, 4);
+	}
+	return false;
+}
+
 static int parse_phdrs(struct co_elf *elf, const struct ehdr *h,
 		       char *err, size_t errlen)
 {
@@ -265,6 +300,8 @@ static int parse_phdrs(struct co_elf *elf, const struct ehdr *h,
 	elf->highest_paddr = 0;
 	for (i = 0; i < h->phnum; i++) {
 		read_phdr(elf->image + h->phoff + (uint64_t)i * PHDR_SIZE, &ph);
+		if (ph.type == PT_NOTE && !elf->linux_note)
+			elf->linux_note = linux_note(elf, &ph);
 		/* An empty PT_LOAD places nothing; ignore it like loaders do. */
 		if (ph.type != PT_LOAD || ph.memsz == 0)
 			continue;

@@ -4,6 +4,7 @@
  * its segments' physical addresses say; the initrd as high as possible
  * below the boot area, so the guest's free RAM stays one block.
  */
+#include <colinux/abi/linux.h>
 #include <colinux/abi/types.h>
 #include "internal/boot.h"
 #include <colinux/lib.h>
@@ -52,6 +53,66 @@ static int check_room(struct co_vm *vm, const struct co_elf *elf,
 	return 0;
 }
 
+/*
+ * A Linux kernel without memwindow= gets one window: nothing lives in
+ * guest RAM before a kernel is loaded, so it can be swapped for a
+ * contiguous one of the same size.
+ */
+static int ram_make_contiguous(struct co_vm *vm, char *err, size_t errlen)
+{
+	struct co_ram fresh;
+	int ret;
+
+	if (vm->cfg.seen_keys & CO_CONFIG_SEEN_MEMWINDOW) {
+		co_snprintf(err, errlen,
+			    "kernel image: a Linux kernel needs guest RAM as one contiguous window, and memwindow=paged was asked for (use memwindow=contiguous)");
+		return -CO_ENOTSUP;
+	}
+	ret = co_ram_init(&fresh, vm->ram.size, true);
+	if (ret) {
+		co_snprintf(err, errlen,
+			    "kernel image: a Linux kernel needs guest RAM as one contiguous window, and the host has no contiguous 0x%llx bytes: %s",
+			    X(vm->ram.size), co_strerror(ret));
+		return ret;
+	}
+	co_ram_free(&vm->ram);
+	vm->ram = fresh;
+	vm->cfg.contiguous = true;
+	return 0;
+}
+
+/*
+ * Which boot protocol the kernel gets (boot= in the configuration), and
+ * whether a Linux kernel can boot here at all: Linux puts physical
+ * addresses in its own page tables, so it needs guest-physical to be
+ * host-physical (contiguous RAM), and __startup_64 spins unless it was
+ * loaded 2 MiB-aligned.
+ */
+static int boot_protocol(struct co_vm *vm, const struct co_elf *elf,
+			 bool *linux_boot, char *err, size_t errlen)
+{
+	uint64_t load;
+	int ret;
+
+	*linux_boot = vm->cfg.boot == CO_BOOT_LINUX ||
+		      (vm->cfg.boot == CO_BOOT_AUTO && elf->linux_note);
+	if (!*linux_boot)
+		return 0;
+	if (!vm->ram.contiguous) {
+		ret = ram_make_contiguous(vm, err, errlen);
+		if (ret)
+			return ret;
+	}
+	load = vm->ram.base + elf->lowest_paddr;
+	if (load % CO_LINUX_ALIGN) {
+		co_snprintf(err, errlen,
+			    "kernel image: a Linux kernel must load 2 MiB-aligned, and its lowest segment lands at guest-physical 0x%llx",
+			    X(load));
+		return -CO_EINVAL;
+	}
+	return 0;
+}
+
 static int copy_segments(struct co_vm *vm, const struct co_elf *elf)
 {
 	const struct co_elf_segment *s;
@@ -78,6 +139,7 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 	struct co_elf elf;
 	uint8_t *copy;
 	uint64_t entry;
+	bool linux_boot;
 	int ret;
 
 	if (errlen)
@@ -93,6 +155,8 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 		return ret;
 	}
 	ret = check_room(vm, &elf, err, errlen);
+	if (!ret)
+		ret = boot_protocol(vm, &elf, &linux_boot, err, errlen);
 	if (ret)
 		return ret;
 	/* Keep our own copy: symbols point into it for the VM's life. */
@@ -118,6 +182,7 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 	vm->kernel_len = len;
 	vm->elf = elf;
 	vm->entry_va = entry;
+	vm->linux_boot = linux_boot;
 	vm->initrd_gpa = 0;
 	vm->initrd_size = 0;
 	vm->state = CO_VM_LOADED;

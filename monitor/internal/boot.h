@@ -3,7 +3,8 @@
  * The boot area: the top of guest RAM, reserved for what co_boot_setup
  * writes before the first entry. From low to high addresses:
  *
- *   boot parameters (1 page) | GDT (1 page) | stack (16 KiB) |
+ *   boot parameters (1 page) | GDT (1 page) | Linux zero page (1 page) |
+ *   stack (16 KiB) |
  *   page-table pool | p2m table (paged RAM only)
  *
  * Its size depends on the RAM and on the kernel's segments (each segment
@@ -25,6 +26,7 @@ struct co_boot_layout {
 	uint64_t size;		/* to the end of RAM */
 	uint64_t params_gpa;
 	uint64_t gdt_gpa;
+	uint64_t zero_page_gpa;	/* written for Linux kernels only */
 	uint64_t stack_gpa, stack_top;
 	uint64_t pool_gpa, pool_pages;
 	uint64_t p2m_gpa, p2m_size;	/* 0 with contiguous RAM */

@@ -29,6 +29,7 @@ struct co_elf {
 	unsigned int nr_seg;
 	struct co_elf_segment seg[CO_ELF_MAX_SEGMENTS];
 	uint64_t lowest_paddr, highest_paddr;	/* [low, high) */
+	bool linux_note;	/* a PT_NOTE owned by "Linux": a Linux kernel */
 	/* Symbol table, if any (validated to lie inside the image). */
 	const uint8_t *symtab;
 	uint64_t nr_syms;

@@ -36,10 +36,12 @@ struct co_vm {
 	uint8_t *kernel;		/* our copy, for symbols */
 	size_t kernel_len;
 	struct co_elf elf;
+	bool linux_boot;		/* Linux's boot protocol (zero page) */
 	uint64_t initrd_gpa, initrd_size;
 
 	/* Boot layout, filled by co_boot_setup. */
 	uint64_t boot_gpa;		/* co_boot_params */
+	uint64_t zero_page_gpa;		/* Linux's boot_params, if linux_boot */
 	uint64_t pt_root_hpa;
 	uint64_t entry_va;
 

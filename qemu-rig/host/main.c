@@ -206,7 +206,8 @@ static int boot_vm(void)
 	rc = co_vm_load_files(vm, err, sizeof(err));
 	if (rc) {
 		bare_printf("colinux-bare: %s\n", err);
-		rc = BARE_EXIT_BAD_IMAGE;
+		/* -CO_ENOTSUP: the image is fine, the configuration cannot run it. */
+		rc = rc == -CO_ENOTSUP ? BARE_EXIT_USAGE : BARE_EXIT_BAD_IMAGE;
 		goto out;
 	}
 	rc = co_vm_start(vm);

@@ -397,7 +397,8 @@ int main(int argc, char **argv)
 	rc = co_vm_load_files(vm, err, sizeof(err));
 	if (rc) {
 		fprintf(stderr, "colinux-sim: %s\n", err);
-		rc = CO_EXIT_BAD_IMAGE;
+		/* -CO_ENOTSUP: the image is fine, the configuration cannot run it. */
+		rc = rc == -CO_ENOTSUP ? CO_EXIT_USAGE : CO_EXIT_BAD_IMAGE;
 		goto out;
 	}
 	rc = co_vm_start(vm);

@@ -54,11 +54,24 @@ struct co_conet_config {
 	} forward[CO_CONET_MAX_FORWARDS];
 };
 
+/*
+ * boot=: which boot protocol the kernel speaks. auto: Linux's 64-bit boot
+ * protocol (a zero page in rsi) for an ELF with a "Linux" note, which
+ * every Linux vmlinux carries (the build-salt note of init/version.c);
+ * the coLinux protocol (struct co_boot_params in rsi) otherwise.
+ */
+enum co_boot_protocol {
+	CO_BOOT_AUTO,
+	CO_BOOT_COLINUX,
+	CO_BOOT_LINUX,
+};
+
 struct co_config {
 	char *kernel;
 	char *initrd;
 	uint64_t mem_bytes;
 	bool contiguous;
+	enum co_boot_protocol boot;
 	struct co_cobd_config cobd[CO_COBD_UNITS];
 	struct co_conet_config eth[CO_CONET_UNITS];
 	uint16_t cocon_cols;
@@ -76,6 +89,7 @@ struct co_config {
 #define CO_CONFIG_SEEN_MEM		0x1
 #define CO_CONFIG_SEEN_MEMWINDOW	0x2
 #define CO_CONFIG_SEEN_COCON		0x4
+#define CO_CONFIG_SEEN_BOOT		0x8
 
 /* Defaults: 64 MiB, 80x25, paged RAM, no devices. */
 void co_config_init(struct co_config *c);

@@ -65,7 +65,14 @@ struct co_cpu_ops;
  */
 int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 		 struct co_vm **out);
-/* Load an ELF64 vmlinux-style image; @err names what is wrong with it. */
+/*
+ * Load an ELF64 vmlinux-style image; @err names what is wrong with it.
+ * A Linux kernel (boot= in the configuration; docs/protocol.md, "Linux
+ * boot") gets Linux's zero page and contiguous RAM: a VM created without
+ * memwindow= is switched to one window here, and -CO_ENOTSUP means the
+ * configuration asked for memwindow=paged, which cannot boot it (a
+ * configuration error, not a bad image).
+ */
 int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 		      char *err, size_t errlen);
 int co_vm_load_initrd(struct co_vm *vm, const void *image, size_t len,

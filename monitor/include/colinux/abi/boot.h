@@ -19,6 +19,12 @@
 
 #define CO_BOOT_MAGIC		0x544f4f42434fULL	/* "OCBOOT" */
 #define CO_BOOT_F_CONTIGUOUS	0x1
+/*
+ * Entered through Linux's 64-bit boot protocol: rsi holds Linux's zero
+ * page (abi/linux.h), whose hardware_subarch_data is this page's gpa;
+ * param[0] of CO_OP_START still names this page.
+ */
+#define CO_BOOT_F_LINUX		0x2
 
 #define CO_BOOT_MAX_MEM		8
 #define CO_BOOT_MAX_DEVICES	64
