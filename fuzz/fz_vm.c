@@ -986,7 +986,8 @@ static bool boot(void)
 static void run(void)
 {
 	struct co_vm_exit exit;
-	int err, kicks = 0;
+	unsigned int kicks = 0;
+	int err;
 
 	for (;;) {
 		err = co_vm_run(fz.vm, &exit);

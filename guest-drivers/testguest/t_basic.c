@@ -290,7 +290,7 @@ void tg_test_host_irq(void)
 /* ---- page faults ---------------------------------------------------------- */
 
 #define PF_BASE		0xffffc90000000000ULL
-#define PF_MAX_PAGES	64
+#define PF_MAX_PAGES	64u
 
 static struct {
 	uint64_t base, pages;	/* demand region */

@@ -95,13 +95,14 @@ static void guest_tables(struct tg *t)
 static void guest_memory(struct tg *t)
 {
 	struct co_pt pt;
+	size_t image = (size_t)(tg_end - tg_start);	/* tg_end >= tg_start */
 
 	t->ram = calloc(1, sizeof(*t->ram));
 	assert_non_null(t->ram);
 	assert_int_equal(co_ram_init(t->ram, GUEST_MEM, true), 0);
 	t->ram_base = t->ram->base;
-	assert_true(tg_end - tg_start <= PG_POOL * PAGE);
-	memcpy(gptr(t, t->ram_base), tg_start, tg_end - tg_start);
+	assert_true(image <= PG_POOL * PAGE);
+	memcpy(gptr(t, t->ram_base), tg_start, image);
 	assert_int_equal(co_pt_init(&pt, t->ram, gpa(t, PG_POOL), NR_POOL), 0);
 	assert_int_equal(co_pt_map_gpa(&pt, t->ram_base, t->ram_base,
 				       GUEST_MEM, CO_PTE_W), 0);
