@@ -210,6 +210,37 @@ static int fill_mem_map(struct co_vm *vm, const struct co_boot_layout *l,
 	return err;
 }
 
+/* The version-1 additions (CO_BOOT_FEAT_*): what the host can tell. */
+static void write_features(struct co_vm *vm, struct co_boot_params *bp)
+{
+	struct co_cpu_host host = { 0 };
+	const uint64_t host_bits = CO_BOOT_FEAT_VIRQ_VECTOR |
+		CO_BOOT_FEAT_HOST_XCR0 | CO_BOOT_FEAT_HOST_CR4 |
+		CO_BOOT_FEAT_HOST_PAT;
+
+	bp->features = CO_BOOT_FEAT_PASSAGE_FRAMES | CO_BOOT_FEAT_TIME_RECORD |
+		       CO_BOOT_FEAT_TIMER_RELATIVE;
+	bp->passage_code_hpa = vm->passage_pfn[0] << CO_PAGE_SHIFT;
+	bp->passage_shared_hpa = vm->passage_pfn[1] << CO_PAGE_SHIFT;
+	bp->tsc_khz = co_host_tsc_khz();
+	if (bp->tsc_khz)
+		bp->features |= CO_BOOT_FEAT_TSC_KHZ;
+	if (vm->cpu->host_info)
+		vm->cpu->host_info(&host);
+	/* A vector below 32 is an exception, never free for the guest. */
+	if (host.virq_vector < 32 || host.virq_vector > 255)
+		host.valid &= ~CO_BOOT_FEAT_VIRQ_VECTOR;
+	bp->features |= host.valid & host_bits;
+	if (host.valid & CO_BOOT_FEAT_VIRQ_VECTOR)
+		bp->virq_vector = host.virq_vector;
+	if (host.valid & CO_BOOT_FEAT_HOST_XCR0)
+		bp->host_xcr0 = host.xcr0;
+	if (host.valid & CO_BOOT_FEAT_HOST_CR4)
+		bp->host_cr4 = host.cr4_required;
+	if (host.valid & CO_BOOT_FEAT_HOST_PAT)
+		bp->host_pat = host.pat;
+}
+
 static int write_params(struct co_vm *vm, const struct co_boot_layout *l,
 			uint64_t root_hpa)
 {
@@ -238,6 +269,7 @@ static int write_params(struct co_vm *vm, const struct co_boot_layout *l,
 	bp->passage_va = CO_PASSAGE_GUEST_VA;
 	bp->boot_time_ns = co_host_wallclock_ns();
 	bp->pt_root = root_hpa;
+	write_features(vm, bp);
 	err = fill_mem_map(vm, l, bp);
 	for (i = 0; i < vm->nr_dev && i < CO_BOOT_MAX_DEVICES; i++)
 		bp->dev[i] = vm->dev[i]->info;
@@ -373,6 +405,7 @@ int co_boot_setup(struct co_vm *vm)
 		return err;
 	}
 	init_context(vm, &l, pt.root_hpa);
+	co_time_record_init(vm);
 	vm->boot_gpa = l.params_gpa;
 	vm->zero_page_gpa = vm->linux_boot ? l.zero_page_gpa : 0;
 	vm->pt_root_hpa = pt.root_hpa;

@@ -182,6 +182,29 @@ static int32_t op_queue_setup(struct co_vm *vm, const uint64_t *p)
 	return err ? CO_ST_INVAL : CO_ST_OK;
 }
 
+/*
+ * p0: the deadline in host monotonic ns (0: off), or with
+ * CO_TIMER_RELATIVE in p1, ns from now: a one-shot clock event then costs
+ * the guest one switch, not a GET_TIME first. Unknown flags are an error
+ * completion, the timer untouched.
+ */
+static int32_t op_set_timer(struct co_vm *vm, const uint64_t *p)
+{
+	uint64_t deadline = p[0], now;
+
+	if (p[1] & ~(uint64_t)CO_TIMER_RELATIVE)
+		return CO_ST_INVAL;
+	if (p[1] & CO_TIMER_RELATIVE) {
+		now = co_host_monotonic_ns();
+		/* 0 from now is due now, not "off"; the sum saturates. */
+		deadline = deadline > UINT64_MAX - now ? UINT64_MAX : now + deadline;
+		if (!deadline)
+			deadline = 1;
+	}
+	co_timer_set(vm->timer, deadline);
+	return CO_ST_OK;
+}
+
 static void op_forward_irq(struct co_vm *vm, const uint64_t *p)
 {
 	if (p[0] < 32 || p[0] > 255) {
@@ -239,7 +262,7 @@ static void handle_op(struct co_vm *vm)
 		sh->param[1] = co_host_wallclock_ns();
 		break;
 	case CO_OP_SET_TIMER:
-		co_timer_set(vm->timer, p[0]);
+		result = op_set_timer(vm, p);
 		break;
 	case CO_OP_DEBUG_PRINT:
 		op_debug_print(vm, p);
@@ -265,6 +288,7 @@ int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit)
 	while (!vm->stopping) {
 		if (__atomic_exchange_n(&vm->kicked, false, __ATOMIC_SEQ_CST))
 			return -CO_EBUSY;
+		co_time_record_entry(vm);
 		if (vm->cpu->enter(vm->cpu_priv, &vm->exit)) {
 			/* The back-end filled vm->exit. */
 			vm->stopping = true;

@@ -18,6 +18,7 @@ set(CO_MONITOR_SOURCES
 	${CO_MONITOR_DIR}/ram.c
 	${CO_MONITOR_DIR}/run.c
 	${CO_MONITOR_DIR}/term.c
+	${CO_MONITOR_DIR}/time.c
 	${CO_MONITOR_DIR}/vm.c
 	${CO_MONITOR_DIR}/devices/cobd.c
 	${CO_MONITOR_DIR}/devices/cocon.c

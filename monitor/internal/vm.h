@@ -45,6 +45,10 @@ struct co_vm {
 	uint64_t pt_root_hpa;
 	uint64_t entry_va;
 
+	/* The time record (time.c): host-side version, TSC-linear or not. */
+	uint32_t time_version;
+	bool time_linear;
+
 	struct co_vm_exit exit;
 	bool stopping;			/* exit is final */
 	struct co_vm_stats stats;
@@ -63,6 +67,10 @@ void co_vm_terminate(struct co_vm *vm, int reason, int code,
 		     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 /* A device queue by id, if set up and owned by a device. */
 struct co_queue *co_vm_queue(struct co_vm *vm, unsigned int id);
+
+/* The time record: written at boot set-up, and (not TSC-linear) per entry. */
+void co_time_record_init(struct co_vm *vm);
+void co_time_record_entry(struct co_vm *vm);
 
 /*
  * Boot set-up (boot.c): lay out the boot area at the top of RAM (boot

@@ -22,6 +22,21 @@ uint64_t co_host_monotonic_ns(void)
 	return v / f * 1000000000ULL + v % f * 1000000000ULL / f;
 }
 
+/*
+ * The performance counter is not necessarily the TSC (and not at the
+ * TSC's rate): the NT host reports neither a frequency nor a TSC-linear
+ * clock, and the guest's time record is rewritten at each entry.
+ */
+uint32_t co_host_tsc_khz(void)
+{
+	return 0;
+}
+
+int co_host_clock_tsc(uint64_t *tsc0, uint32_t *mult, int8_t *shift)
+{
+	return -CO_ENOTSUP;
+}
+
 uint64_t co_host_wallclock_ns(void)
 {
 	LARGE_INTEGER t;

@@ -205,6 +205,12 @@ struct irq_frame {
 };
 
 void cpu_init(void);
+/*
+ * The vector the guest may use for its own virtual-interrupt delivery:
+ * the PIC is programmed to raise IRQ0 only, so no device ever sends it.
+ */
+#define BARE_VIRQ_VECTOR	0xf0
+
 /* Run @vector's handler in host context, as a hardware interrupt would. */
 void bare_raise_vector(unsigned int vector);
 uint64_t bare_vector_count(unsigned int vector);

@@ -408,8 +408,35 @@ static void ops_detach(void *priv)
 	c->vm = NULL;
 }
 
+/*
+ * What the guest must respect of this host. The xsave path is set up
+ * first, so that XCR0 is the one the host runs with; no VMX here, so no
+ * CR4 bit is mandatory; the PIC delivers IRQ0 only (IRQ_BASE), so
+ * BARE_VIRQ_VECTOR never arrives as a hardware interrupt.
+ */
+static void ops_host_info(struct co_cpu_host *h)
+{
+	uint64_t cr4, xcr0 = 0;
+	uint32_t lo, hi;
+
+	if (bare_xsave_mode)
+		xsave_init();
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	if (cr4 & CR4_OSXSAVE) {
+		__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+		xcr0 = (uint64_t)hi << 32 | lo;
+	}
+	h->valid = CO_BOOT_FEAT_HOST_XCR0 | CO_BOOT_FEAT_HOST_CR4 |
+		   CO_BOOT_FEAT_HOST_PAT | CO_BOOT_FEAT_VIRQ_VECTOR;
+	h->xcr0 = xcr0;
+	h->cr4_required = 0;
+	h->pat = rdmsr(CO_MSR_PAT);
+	h->virq_vector = BARE_VIRQ_VECTOR;
+}
+
 const struct co_cpu_ops bare_cpu_ops = {
 	.name = "bare",
+	.host_info = ops_host_info,
 	.attach = ops_attach,
 	.enter = ops_enter,
 	.host_irq = ops_host_irq,

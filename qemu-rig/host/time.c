@@ -24,6 +24,7 @@ struct co_host_timer {
 static volatile uint64_t ticks;
 static unsigned int tick_hz;
 static uint64_t tsc0, ns_mult;		/* ns = (tsc - tsc0) * mult >> 32 */
+static uint32_t tsc_khz;
 static uint64_t wall0_ns;
 static struct co_host_timer *armed_list;
 
@@ -98,6 +99,7 @@ void time_init(unsigned int hz)
 	elapsed_ns = CALIB_TICKS * div * 1000000000ULL / PIT_HZ;
 	/* elapsed_ns stays far below 2^32 * 4: no 128-bit division. */
 	ns_mult = (elapsed_ns << 32) / (t1 - tsc0);
+	tsc_khz = (uint32_t)((t1 - tsc0) * 1000000 / elapsed_ns);
 	bare_printf("colinux-bare: timer %u Hz, TSC %llu MHz\n", tick_hz,
 		    (unsigned long long)((t1 - tsc0) * 1000 / elapsed_ns));
 }
@@ -105,6 +107,28 @@ void time_init(unsigned int hz)
 uint64_t co_host_monotonic_ns(void)
 {
 	return (uint64_t)(((unsigned __int128)(rdtsc() - tsc0) * ns_mult) >> 32);
+}
+
+uint32_t co_host_tsc_khz(void)
+{
+	return tsc_khz;
+}
+
+/* The clock above is the TSC's: hand its parameters to the time record. */
+int co_host_clock_tsc(uint64_t *tsc0_out, uint32_t *mult, int8_t *shift)
+{
+	uint64_t m = ns_mult;
+	int8_t s = 0;
+
+	/* A TSC slower than 1 GHz needs more than 32 bits: shift instead. */
+	while (m >> 32) {
+		m >>= 1;
+		s++;
+	}
+	*tsc0_out = tsc0;
+	*mult = (uint32_t)m;
+	*shift = s;
+	return 0;
 }
 
 uint64_t co_host_wallclock_ns(void)

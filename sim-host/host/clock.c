@@ -329,3 +329,44 @@ out:
 	unlock();
 	return err;
 }
+
+static struct {
+	uint32_t khz, mult;
+	uint64_t tsc0;
+	int8_t shift;
+} tsc;
+
+void co_sim_tsc_set(uint32_t khz, uint64_t tsc0, uint32_t mult, int8_t shift)
+{
+	lock();
+	tsc.khz = khz;
+	tsc.tsc0 = tsc0;
+	tsc.mult = mult;
+	tsc.shift = shift;
+	unlock();
+}
+
+uint32_t co_host_tsc_khz(void)
+{
+	uint32_t khz;
+
+	lock();
+	khz = tsc.khz;
+	unlock();
+	return khz;
+}
+
+int co_host_clock_tsc(uint64_t *tsc0, uint32_t *mult, int8_t *shift)
+{
+	int err = -CO_ENOTSUP;
+
+	lock();
+	if (tsc.mult) {
+		*tsc0 = tsc.tsc0;
+		*mult = tsc.mult;
+		*shift = tsc.shift;
+		err = 0;
+	}
+	unlock();
+	return err;
+}

@@ -11,4 +11,5 @@ void co_sim_reset(void)
 	co_sim_set_seed(CO_SIM_DEFAULT_SEED);
 	/* Busy while a timer exists: the clock then simply stays as it is. */
 	co_sim_clock_reset();
+	co_sim_tsc_set(0, 0, 0, 0);
 }

@@ -32,6 +32,14 @@
 #define CO_UC_HOST_TR2		0x50
 #define CO_UC_HOST_LDT		0x60
 
+/*
+ * The vector the emulated host promises never to raise (co_uc_inject
+ * refuses it), offered to the guest in the boot parameters; and the PAT
+ * it reports (the architectural power-on value).
+ */
+#define CO_UC_VIRQ_VECTOR	0xf0
+#define CO_UC_HOST_PAT		0x0007040600070406ULL
+
 /* Pages of the emulated host's memory a test may use (identity mapped). */
 #define CO_UC_SCRATCH_PAGES	16
 
@@ -53,7 +61,8 @@ void co_uc_set_budget(struct co_uc *u, uint64_t insns);
  * Assert host interrupt @vector once @after more instructions have been
  * emulated (over any number of entries), delivered through the guest's
  * IDT as soon as the guest runs with IF set, as a real interrupt arrives
- * while the guest owns the CPU. At most 16 pending.
+ * while the guest owns the CPU. At most 16 pending; -CO_EINVAL for
+ * CO_UC_VIRQ_VECTOR, which the host never raises.
  */
 int co_uc_inject(struct co_uc *u, unsigned int vector, uint64_t after);
 /* How many times the emulated host's handler for @vector ran. */

@@ -73,10 +73,25 @@ static void ops_detach(void *priv)
 	co_uc_destroy(priv);
 }
 
+/*
+ * The emulated host runs on fxsave (XCR0 untouched), requires no CR4 bit,
+ * keeps the power-on PAT, and refuses to inject CO_UC_VIRQ_VECTOR.
+ */
+static void ops_host_info(struct co_cpu_host *h)
+{
+	h->valid = CO_BOOT_FEAT_HOST_XCR0 | CO_BOOT_FEAT_HOST_CR4 |
+		   CO_BOOT_FEAT_HOST_PAT | CO_BOOT_FEAT_VIRQ_VECTOR;
+	h->xcr0 = 0;
+	h->cr4_required = 0;
+	h->pat = CO_UC_HOST_PAT;
+	h->virq_vector = CO_UC_VIRQ_VECTOR;
+}
+
 const struct co_cpu_ops co_unicorn_cpu_ops = {
 	.name = "unicorn",
 	/* Unicorn 2.0.1 runs identity-mapped guest RAM only. */
 	.caps = CO_CPU_CONTIGUOUS_RAM,
+	.host_info = ops_host_info,
 	.attach = ops_attach,
 	.enter = ops_enter,
 	.host_irq = ops_host_irq,

@@ -170,7 +170,8 @@ int co_uc_enter(struct co_uc *u, struct co_vm_exit *exit)
 
 int co_uc_inject(struct co_uc *u, unsigned int vector, uint64_t after)
 {
-	if (vector >= 256 || u->nr_inj == MAX_INJECT)
+	if (vector >= 256 || vector == CO_UC_VIRQ_VECTOR ||
+	    u->nr_inj == MAX_INJECT)
 		return -CO_EINVAL;
 	u->inj[u->nr_inj].vector = vector;
 	u->inj[u->nr_inj].at = u->clock + after;

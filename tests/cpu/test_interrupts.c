@@ -226,6 +226,8 @@ static void test_host_irq_args(void **state)
 	assert_int_equal(co_uc_host_irq(t.uc, 5), -CO_EINVAL);
 	assert_int_equal(co_uc_host_irq(t.uc, 256), -CO_EINVAL);
 	assert_int_equal(co_uc_inject(t.uc, 256, 0), -CO_EINVAL);
+	/* The vector the boot parameters promise the host never raises. */
+	assert_int_equal(co_uc_inject(t.uc, CO_UC_VIRQ_VECTOR, 0), -CO_EINVAL);
 	for (unsigned int i = 0; i < 16; i++)
 		assert_int_equal(co_uc_inject(t.uc, 0x20 + i, 1 << 30), 0);
 	assert_int_equal(co_uc_inject(t.uc, 0x40, 0), -CO_EINVAL);

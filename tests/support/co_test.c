@@ -65,8 +65,24 @@ static void test_detach(void *priv)
 	g->attached = false;
 }
 
+static struct co_cpu_host test_host;
+
+void co_test_set_host(const struct co_cpu_host *h)
+{
+	if (h)
+		test_host = *h;
+	else
+		memset(&test_host, 0, sizeof(test_host));
+}
+
+static void test_host_info(struct co_cpu_host *h)
+{
+	*h = test_host;
+}
+
 const struct co_cpu_ops co_test_cpu_ops = {
 	.name = "scripted",
+	.host_info = test_host_info,
 	.attach = test_attach,
 	.enter = test_enter,
 	.detach = test_detach,

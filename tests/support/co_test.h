@@ -47,6 +47,12 @@ int co_test_boot(const char *const *args, co_test_step_fn *step, void *ctx,
 int co_test_create(const char *const *args, co_test_step_fn *step, void *ctx,
 		   struct co_test_guest **out);
 void co_test_destroy(struct co_test_guest *g);
+/*
+ * What the scripted back-end reports as the host CPU (struct co_cpu_host,
+ * host_info); NULL: nothing known (the default).
+ */
+struct co_cpu_host;
+void co_test_set_host(const struct co_cpu_host *h);
 /* Run to the end; returns the exit reason. */
 int co_test_run(struct co_test_guest *g, struct co_vm_exit *exit);
 

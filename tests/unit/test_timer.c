@@ -21,7 +21,7 @@ struct env {
 	struct co_test_guest *g;
 	struct co_device *timer;
 	uint32_t op;
-	uint64_t p0;
+	uint64_t p0, p1;
 	bool idling;
 	uint64_t woke_at;	/* clock when IDLE returned */
 };
@@ -40,7 +40,7 @@ static void step(struct co_test_guest *g, unsigned int entry)
 		co_vm_kick(g->vm);
 		return;
 	}
-	co_test_op(g, e->op, e->p0, 0, 0);
+	co_test_op(g, e->op, e->p0, e->p1, 0);
 	if (e->op == CO_OP_IDLE)
 		e->idling = true;
 	else
@@ -195,6 +195,65 @@ static void test_past_deadline(void **state)
 	env_free(e);
 }
 
+/* One SET_TIMER with p1 flags; returns its result. */
+static int32_t guest_timer(struct env *e, uint64_t p0, uint64_t flags)
+{
+	struct co_vm_exit exit;
+
+	e->op = CO_OP_SET_TIMER;
+	e->p0 = p0;
+	e->p1 = flags;
+	assert_int_equal(co_vm_run(e->g->vm, &exit), -CO_EBUSY);
+	e->p1 = 0;
+	return e->g->sh->result;
+}
+
+/* CO_TIMER_RELATIVE: ns from the moment of the operation, one switch. */
+static void test_relative(void **state)
+{
+	struct env *e = env_new();
+	uint64_t now = co_host_monotonic_ns();
+
+	assert_int_equal(guest_timer(e, 5000, CO_TIMER_RELATIVE), CO_ST_OK);
+	assert_int_equal(e->g->sh->timer_deadline, now + 5000);
+	co_sim_clock_advance(4999);
+	guest_op(e, CO_OP_YIELD, 0);
+	assert_false(fired(e));
+	co_sim_clock_advance(1);
+	guest_op(e, CO_OP_YIELD, 0);
+	assert_true(fired(e));
+
+	/* Relative 0 is due at once, not "off". */
+	assert_int_equal(guest_timer(e, 0, CO_TIMER_RELATIVE), CO_ST_OK);
+	assert_true(fired(e));
+
+	/* A delta past the end of time saturates instead of wrapping. */
+	assert_int_equal(guest_timer(e, UINT64_MAX - 3, CO_TIMER_RELATIVE),
+			 CO_ST_OK);
+	assert_int_equal(e->g->sh->timer_deadline, UINT64_MAX);
+	assert_false(fired(e));
+
+	/* Absolute 0 still turns it off. */
+	assert_int_equal(guest_timer(e, 0, 0), CO_ST_OK);
+	assert_int_equal(e->g->sh->timer_deadline, 0);
+	env_free(e);
+}
+
+/* Flags it does not know: an error completion, the timer as it was. */
+static void test_unknown_flags(void **state)
+{
+	struct env *e = env_new();
+	uint64_t now = co_host_monotonic_ns();
+
+	guest_op(e, CO_OP_SET_TIMER, now + 700);
+	assert_int_equal(guest_timer(e, 10, 0x2), CO_ST_INVAL);
+	assert_int_equal(guest_timer(e, 10, CO_TIMER_RELATIVE | (1ULL << 63)),
+			 CO_ST_INVAL);
+	assert_int_equal(e->g->sh->timer_deadline, now + 700);
+	assert_int_equal(next_deadline(e), now + 700);
+	env_free(e);
+}
+
 static void test_idle_until_timer(void **state)
 {
 	struct env *e = env_new();
@@ -288,6 +347,8 @@ int main(void)
 		cmocka_unit_test(test_rearm_and_order),
 		cmocka_unit_test(test_cancel),
 		cmocka_unit_test(test_past_deadline),
+		cmocka_unit_test(test_relative),
+		cmocka_unit_test(test_unknown_flags),
 		cmocka_unit_test(test_idle_until_timer),
 		cmocka_unit_test(test_host_callback_only_wakes),
 		cmocka_unit_test(test_reset),

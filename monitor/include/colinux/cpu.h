@@ -25,6 +25,7 @@
 #define CO_MSR_FS_BASE		0xc0000100
 #define CO_MSR_GS_BASE		0xc0000101
 #define CO_MSR_KGS_BASE		0xc0000102
+#define CO_MSR_PAT		0x277
 
 /* Control-register bits the switch cares about. */
 #define CO_CR0_TS_EM		0xc
@@ -49,11 +50,30 @@ enum co_cpu_caps {
 };
 
 /*
+ * What the host CPU's state means for a guest (the boot parameters'
+ * host_* fields and virq_vector): @valid says which fields the back-end
+ * knows, as CO_BOOT_FEAT_HOST_XCR0, _HOST_CR4, _HOST_PAT and
+ * _VIRQ_VECTOR bits.
+ */
+struct co_cpu_host {
+	uint64_t valid;
+	uint64_t xcr0;		/* the host's XCR0; 0: the host has no XSAVE on */
+	uint64_t cr4_required;	/* CR4 bits the guest must keep set */
+	uint64_t pat;		/* IA32_PAT, not switched by the passage */
+	uint32_t virq_vector;	/* never raised as a hardware interrupt */
+};
+
+/*
  * The CPU back-end: how the guest gets the CPU.
  */
 struct co_cpu_ops {
 	const char *name;
 	unsigned int caps;		/* enum co_cpu_caps */
+	/*
+	 * Describe the host CPU for the guest's boot parameters (may be
+	 * NULL: nothing known). Called before attach, once per start.
+	 */
+	void (*host_info)(struct co_cpu_host *host);
 	/*
 	 * Called by co_vm_start once RAM, passage pages and the guest's
 	 * initial context exist.

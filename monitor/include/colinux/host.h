@@ -126,6 +126,19 @@ void co_host_timer_destroy(struct co_host_timer *t);		/* [passive] */
 uint64_t co_host_monotonic_ns(void);
 uint64_t co_host_wallclock_ns(void);
 
+/*
+ * The TSC as the host knows it, for the guest's clock (the boot
+ * parameters' tsc_khz and the time record). co_host_tsc_khz: its
+ * frequency, 0 when the host does not know it (a guest then has no TSC
+ * frequency and must not calibrate one against host hardware).
+ * co_host_clock_tsc: when co_host_monotonic_ns is itself TSC-linear,
+ * ns = (((tsc - *tsc0) << *shift) * *mult) >> 32 (a right shift for a
+ * negative *shift), and 0; -CO_ENOTSUP for a clock that is not the TSC.
+ * [any]
+ */
+uint32_t co_host_tsc_khz(void);
+int co_host_clock_tsc(uint64_t *tsc0, uint32_t *mult, int8_t *shift);
+
 /* ---- Files (cobd images, pcap captures, @config files) -------------- */
 
 #define CO_FILE_READ	0x1

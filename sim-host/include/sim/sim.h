@@ -167,6 +167,15 @@ int co_sim_clock_real(bool on);
 bool co_sim_clock_is_real(void);
 /* Back to virtual time at CO_SIM_MONO_START; -CO_EBUSY if timers exist. */
 int co_sim_clock_reset(void);
+/*
+ * The TSC the host contract reports (co_host_tsc_khz, co_host_clock_tsc).
+ * The sim-host's clock is virtual, not the TSC: by default the frequency
+ * is unknown (0) and co_host_clock_tsc says -CO_ENOTSUP. A test may make
+ * it report @khz and, with @mult != 0, a TSC-linear clock of those
+ * parameters, to see what the monitor does with one (co_sim_reset undoes
+ * it).
+ */
+void co_sim_tsc_set(uint32_t khz, uint64_t tsc0, uint32_t mult, int8_t shift);
 
 /*
  * Someone outside the host (a front-end thread reading the console, a

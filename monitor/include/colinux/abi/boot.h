@@ -65,7 +65,16 @@ struct co_boot_params {
 	struct co_mem_region mem[CO_BOOT_MAX_MEM];	/* 0x060 */
 	struct co_dev_info dev[CO_BOOT_MAX_DEVICES];	/* 0x120 */
 	char cmdline[CO_CMDLINE_SIZE];			/* 0x920 */
-	uint8_t reserved[736];				/* 0xd20 */
+	/* Additions of version 1, each valid if its CO_BOOT_FEAT_* is set. */
+	uint64_t features;				/* 0xd20 */
+	uint64_t passage_code_hpa;			/* 0xd28 */
+	uint64_t passage_shared_hpa;			/* 0xd30 */
+	uint32_t tsc_khz;				/* 0xd38 */
+	uint32_t virq_vector;				/* 0xd3c */
+	uint64_t host_xcr0;				/* 0xd40 */
+	uint64_t host_cr4;				/* 0xd48 */
+	uint64_t host_pat;				/* 0xd50 */
+	uint8_t reserved[680];				/* 0xd58 */
 };
 CO_ABI_SIZE(co_boot_params, 4096);
 CO_ABI_OFFSET(co_boot_params, ram_base, 0x18);
@@ -74,6 +83,34 @@ CO_ABI_OFFSET(co_boot_params, nr_devices, 0x58);
 CO_ABI_OFFSET(co_boot_params, mem, 0x60);
 CO_ABI_OFFSET(co_boot_params, dev, 0x120);
 CO_ABI_OFFSET(co_boot_params, cmdline, 0x920);
+CO_ABI_OFFSET(co_boot_params, features, 0xd20);
+CO_ABI_OFFSET(co_boot_params, tsc_khz, 0xd38);
+CO_ABI_OFFSET(co_boot_params, host_pat, 0xd50);
+
+/*
+ * co_boot_params.features: which of the fields after cmdline[] the host
+ * filled, and what else this host offers. A guest written for version 1
+ * without them sees zeros and loses nothing.
+ */
+/* passage_code_hpa, passage_shared_hpa: the frames behind the passage,
+ * for a guest that maps CO_PASSAGE_GUEST_VA in page tables of its own. */
+#define CO_BOOT_FEAT_PASSAGE_FRAMES	(1ULL << 0)
+/* tsc_khz: the TSC's frequency; the guest must not calibrate its own. */
+#define CO_BOOT_FEAT_TSC_KHZ		(1ULL << 1)
+/* virq_vector: a vector the host never raises as a hardware interrupt,
+ * free for the guest's own delivery of virtual interrupts. */
+#define CO_BOOT_FEAT_VIRQ_VECTOR	(1ULL << 2)
+/* host_xcr0: the host's XCR0 (0: the host does not use XSAVE); the guest
+ * runs with exactly this XCR0 or does not touch XCR0 at all. */
+#define CO_BOOT_FEAT_HOST_XCR0		(1ULL << 3)
+/* host_cr4: CR4 bits the guest must keep set while it runs. */
+#define CO_BOOT_FEAT_HOST_CR4		(1ULL << 4)
+/* host_pat: the host's IA32_PAT, which the passage does not switch. */
+#define CO_BOOT_FEAT_HOST_PAT		(1ULL << 5)
+/* co_passage_shared.time: the time record. */
+#define CO_BOOT_FEAT_TIME_RECORD	(1ULL << 6)
+/* CO_OP_SET_TIMER takes CO_TIMER_RELATIVE. */
+#define CO_BOOT_FEAT_TIMER_RELATIVE	(1ULL << 7)
 
 /* Selectors of the GDT the monitor builds for the first entry (Linux's). */
 #define CO_BOOT_CS		0x10

@@ -90,7 +90,7 @@ enum co_op {
 	CO_OP_NOTIFY		= 18,	/* process the doorbells */
 	CO_OP_FORWARD_IRQ	= 19,	/* p0 = host vector that hit the guest */
 	CO_OP_GET_TIME		= 20,	/* ret p0 monotonic ns, p1 wall ns */
-	CO_OP_SET_TIMER		= 21,	/* p0 deadline, monotonic ns; 0 = off */
+	CO_OP_SET_TIMER		= 21,	/* p0 deadline, monotonic ns; 0 = off; p1 flags */
 	CO_OP_DEBUG_PRINT	= 22,	/* p0 = text length */
 	CO_OP_QUEUE_SETUP	= 23,	/* p0 queue, p1 ring gpa, p2 log2 size */
 	CO_OP_YIELD		= 24,	/* nothing; lets the host run */
@@ -143,6 +143,41 @@ enum co_power_event {
 };
 
 /*
+ * The time record (CO_BOOT_FEAT_TIME_RECORD), laid out as Linux's
+ * struct pvclock_vcpu_time_info so that its arithmetic applies: host
+ * monotonic ns = system_time + (((tsc - tsc_timestamp) << tsc_shift) *
+ * tsc_to_system_mul >> 32), with a right shift for a negative tsc_shift.
+ * The host writes it; version is odd while it does, so a reader retries
+ * until it reads the same even version before and after.
+ *
+ * With CO_TIME_TSC_STABLE the record is TSC-linear and written once at
+ * start (the host's clock is the TSC: the bare-metal host). Otherwise
+ * (CO_TIME_ENTRY_ONLY, tsc_to_system_mul 0) system_time is the host's
+ * monotonic time at the latest entry into the guest, rewritten on each
+ * entry (a host whose clock is not the TSC, such as the sim-host's
+ * virtual clock).
+ */
+struct co_time_record {
+	uint32_t version;
+	uint32_t pad0;
+	uint64_t tsc_timestamp;
+	uint64_t system_time;
+	uint32_t tsc_to_system_mul;
+	int8_t tsc_shift;
+	uint8_t flags;
+	uint8_t pad[2];
+};
+CO_ABI_SIZE(co_time_record, 32);
+CO_ABI_OFFSET(co_time_record, system_time, 16);
+CO_ABI_OFFSET(co_time_record, tsc_shift, 28);
+
+#define CO_TIME_TSC_STABLE	0x01	/* pvclock's PVCLOCK_TSC_STABLE_BIT */
+#define CO_TIME_ENTRY_ONLY	0x80	/* not TSC-linear: see above */
+
+/* CO_OP_SET_TIMER's param[1]: p0 is ns from now, not a deadline. */
+#define CO_TIMER_RELATIVE	0x1
+
+/*
  * The shared page. The host writes irq_pending and power_event, and the
  * results of an operation; the guest writes op/param/text, doorbell and
  * irq_mask. Bitmaps are updated with atomic or/and-not on both sides so
@@ -163,7 +198,7 @@ struct co_passage_shared {
 	uint32_t power_event;				/* 0x0d0 */
 	uint32_t reserved1;				/* 0x0d4 */
 	uint64_t timer_deadline;			/* 0x0d8 */
-	uint64_t reserved2[4];				/* 0x0e0 */
+	struct co_time_record time;			/* 0x0e0 */
 	struct co_cpu_state guest;			/* 0x100 */
 	char text[CO_TEXT_SIZE];			/* 0x400 */
 	uint8_t reserved3[2048];			/* 0x800 */

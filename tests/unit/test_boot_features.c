@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The version-1 additions for a Linux guest: the features word and the
+ * fields it announces in the boot parameters (passage frames, TSC
+ * frequency, the host CPU's XCR0, CR4, PAT and free vector), and the time
+ * record in the shared page, TSC-linear or rewritten at each entry.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "co_test.h"
+#include "internal/vm.h"
+#include <colinux/cpu.h>
+#include <sim/sim.h>
+
+static int setup(void **state)
+{
+	co_sim_reset();
+	co_test_set_host(NULL);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	co_test_set_host(NULL);
+	co_sim_fault_reset();
+	assert_int_equal(co_sim_leak_check(), 0);
+	co_sim_reset();
+	return 0;
+}
+
+/* Yields (one entry per co_vm_run, the clock moved between them). */
+static void step_yield(struct co_test_guest *g, unsigned int entry)
+{
+	co_test_op(g, CO_OP_YIELD, 0, 0, 0);
+	co_vm_kick(g->vm);
+}
+
+static struct co_test_guest *boot(void)
+{
+	const char *args[] = { "mem=16", NULL };
+	struct co_test_guest *g;
+
+	assert_int_equal(co_test_boot(args, step_yield, NULL, &g), 0);
+	return g;
+}
+
+static const uint64_t always = CO_BOOT_FEAT_PASSAGE_FRAMES |
+	CO_BOOT_FEAT_TIME_RECORD | CO_BOOT_FEAT_TIMER_RELATIVE;
+
+/* A host that knows nothing: the fields the monitor knows itself only. */
+static void test_features_minimal(void **state)
+{
+	struct co_test_guest *g = boot();
+	const struct co_boot_params *bp = co_test_boot_params(g);
+
+	assert_int_equal(bp->features, always);
+	assert_int_equal(bp->passage_code_hpa,
+			 g->vm->passage_pfn[0] << CO_PAGE_SHIFT);
+	assert_int_equal(bp->passage_shared_hpa,
+			 g->vm->passage_pfn[1] << CO_PAGE_SHIFT);
+	assert_int_equal(bp->tsc_khz, 0);
+	assert_int_equal(bp->virq_vector, 0);
+	assert_int_equal(bp->host_xcr0, 0);
+	assert_int_equal(bp->host_cr4, 0);
+	assert_int_equal(bp->host_pat, 0);
+	for (size_t i = 0; i < sizeof(bp->reserved); i++)
+		assert_int_equal(bp->reserved[i], 0);
+	co_test_destroy(g);
+}
+
+/* What the back-end and the host contract say reaches the guest. */
+static void test_features_host(void **state)
+{
+	const struct co_cpu_host host = {
+		.valid = CO_BOOT_FEAT_HOST_XCR0 | CO_BOOT_FEAT_HOST_CR4 |
+			 CO_BOOT_FEAT_HOST_PAT | CO_BOOT_FEAT_VIRQ_VECTOR,
+		.xcr0 = 0x7, .cr4_required = 1ULL << 13,
+		.pat = 0x0007040600070406ULL, .virq_vector = 0xf0,
+	};
+	struct co_test_guest *g;
+	const struct co_boot_params *bp;
+
+	co_test_set_host(&host);
+	co_sim_tsc_set(2100000, 0, 0, 0);
+	g = boot();
+	bp = co_test_boot_params(g);
+	assert_int_equal(bp->features, always | host.valid |
+			 CO_BOOT_FEAT_TSC_KHZ);
+	assert_int_equal(bp->tsc_khz, 2100000);
+	assert_int_equal(bp->host_xcr0, 0x7);
+	assert_int_equal(bp->host_cr4, 1ULL << 13);
+	assert_int_equal(bp->host_pat, host.pat);
+	assert_int_equal(bp->virq_vector, 0xf0);
+	co_test_destroy(g);
+}
+
+/* Only what the back-end marks valid; never an exception vector. */
+static void test_features_partial(void **state)
+{
+	const struct co_cpu_host host = {
+		.valid = CO_BOOT_FEAT_HOST_PAT | CO_BOOT_FEAT_VIRQ_VECTOR |
+			 (1ULL << 40),
+		.xcr0 = 0x7, .pat = 0x1234, .virq_vector = 14,
+	};
+	struct co_test_guest *g;
+	const struct co_boot_params *bp;
+
+	co_test_set_host(&host);
+	g = boot();
+	bp = co_test_boot_params(g);
+	assert_int_equal(bp->features, always | CO_BOOT_FEAT_HOST_PAT);
+	assert_int_equal(bp->host_pat, 0x1234);
+	assert_int_equal(bp->host_xcr0, 0);
+	assert_int_equal(bp->virq_vector, 0);
+	co_test_destroy(g);
+}
+
+static void run_once(struct co_test_guest *g)
+{
+	struct co_vm_exit exit;
+
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_EBUSY);
+}
+
+/* The sim-host's virtual clock is not the TSC: rewritten per entry. */
+static void test_time_entry_only(void **state)
+{
+	struct co_test_guest *g = boot();
+	const struct co_time_record *t = &g->sh->time;
+	uint32_t v;
+
+	assert_int_equal(t->flags, CO_TIME_ENTRY_ONLY);
+	assert_int_equal(t->tsc_to_system_mul, 0);
+	assert_int_equal(t->version % 2, 0);
+	assert_int_equal(t->system_time, co_host_monotonic_ns());
+
+	co_sim_clock_advance(12345);
+	v = t->version;
+	run_once(g);
+	assert_int_equal(t->version % 2, 0);
+	assert_true(t->version > v);
+	assert_int_equal(t->system_time, co_host_monotonic_ns());
+	assert_int_equal(t->tsc_timestamp, 0);
+
+	/* A guest scribbling on the record changes nothing the host does. */
+	g->sh->time.version = 7;
+	g->sh->time.flags = 0;
+	co_sim_clock_advance(5);
+	run_once(g);
+	assert_int_equal(t->version % 2, 0);
+	assert_int_equal(t->flags, CO_TIME_ENTRY_ONLY);
+	assert_int_equal(t->system_time, co_host_monotonic_ns());
+	co_test_destroy(g);
+}
+
+/* A TSC-linear host clock: its parameters once, never rewritten. */
+static void test_time_tsc_linear(void **state)
+{
+	struct co_test_guest *g;
+	const struct co_time_record *t;
+
+	co_sim_tsc_set(2500000, 123456789, 0x66666666, -1);
+	g = boot();
+	t = &g->sh->time;
+	assert_int_equal(t->flags, CO_TIME_TSC_STABLE);
+	assert_int_equal(t->tsc_timestamp, 123456789);
+	assert_int_equal(t->system_time, 0);
+	assert_int_equal(t->tsc_to_system_mul, 0x66666666);
+	assert_int_equal(t->tsc_shift, -1);
+	assert_int_equal(t->version, 2);
+	co_sim_clock_advance(1000);
+	run_once(g);
+	run_once(g);
+	assert_int_equal(t->version, 2);
+	assert_int_equal(t->system_time, 0);
+	co_test_destroy(g);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_features_minimal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_features_host, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_features_partial, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_entry_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_time_tsc_linear, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
