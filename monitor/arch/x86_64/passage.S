@@ -113,7 +113,7 @@
 	/* fxsave and xsave fault with CR0.TS or CR0.EM set: clear them first. */
 	movq	CO_ST_CR0(%r8), %rax
 	testb	$CO_CR0_TS_EM, %al
-	jz	1f
+	jz	.Lsave_fpu\@
 	andq	$~CO_CR0_TS_EM, %rax
 	movq	%rax, %cr0
 	/*
@@ -121,33 +121,36 @@
 	 * taken only with CR4.OSXSAVE, without which xsave is #UD. The load
 	 * makes the same test on the same CR4.
 	 */
-1:	movq	CO_ST_XCR0(%r8), %rax
+.Lsave_fpu\@:
+	movq	CO_ST_XCR0(%r8), %rax
 	testq	%rax, %rax
-	jz	4f
+	jz	.Lsave_fxsave\@
 	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
-	jnc	4f
+	jnc	.Lsave_fxsave\@
 	movq	%rax, %rdx
 	shrq	$32, %rdx
 	movq	CO_ST_XSAVE_OFF(%r8), %rcx
 	xsave64	(%r8,%rcx)
-	jmp	5f
-4:	fxsave64 CO_ST_FXSAVE(%r8)
-5:
+	jmp	.Lsave_dr7\@
+.Lsave_fxsave\@:
+	fxsave64 CO_ST_FXSAVE(%r8)
+.Lsave_dr7\@:
 	/* A breakpoint in transit would find no IDT. */
 	cmpq	$CO_DR7_QUIET, CO_ST_DR7(%r8)
-	je	2f
+	je	.Lsave_cr4\@
 	movl	$CO_DR7_QUIET, %eax
 	movq	%rax, %dr7
 	/*
 	 * Global (and PCID-tagged) entries survive a CR3 load: drop them so
 	 * that the other side sees none of this side's translations.
 	 */
-2:	movq	CO_ST_CR4(%r8), %rax
+.Lsave_cr4\@:
+	movq	CO_ST_CR4(%r8), %rax
 	testl	$CO_CR4_PGE_PCIDE, %eax
-	jz	3f
+	jz	.Lsave_done\@
 	andq	$~CO_CR4_PGE_PCIDE, %rax
 	movq	%rax, %cr4
-3:
+.Lsave_done\@:
 .endm
 
 	.text
@@ -211,14 +214,16 @@ co_passage_to_guest:
 	movq	CO_ST_CR4(%r8), %rax
 	movq	%cr4, %rcx
 	cmpq	%rax, %rcx
-	je	1f
+	je	.Lload_cr3_again
 	movq	%rax, %cr4
-1:	movq	CO_ST_CR3(%r8), %rax
+.Lload_cr3_again:
+	movq	CO_ST_CR3(%r8), %rax
 	testl	$0xfff, %eax
-	jz	2f
+	jz	.Lload_tables
 	btrq	$63, %rax
 	movq	%rax, %cr3
-2:	lgdt	CO_ST_GDTR + 6(%r8)
+.Lload_tables:
+	lgdt	CO_ST_GDTR + 6(%r8)
 	lidt	CO_ST_IDTR + 6(%r8)
 	/*
 	 * TR and LDTR: only a selector that names a descriptor of the right
@@ -227,17 +232,19 @@ co_passage_to_guest:
 	 * #GP here, in the middle of the switch.
 	 */
 	movzwl	CO_ST_TR(%r8), %eax
-	DESC_CHECK CO_DESC_TSS_MASK, CO_DESC_TSS, 3f
+	DESC_CHECK CO_DESC_TSS_MASK, CO_DESC_TSS, .Lload_ldtr
 	/* ltr faults on a busy TSS: this side's TSS was busy when it left. */
 	andb	$0xfd, 5(%rcx,%rax)
 	ltr	CO_ST_TR(%r8)
-3:	movzwl	CO_ST_LDTR(%r8), %eax
-	DESC_CHECK CO_DESC_LDT_MASK, CO_DESC_LDT, 4f
+.Lload_ldtr:
+	movzwl	CO_ST_LDTR(%r8), %eax
+	DESC_CHECK CO_DESC_LDT_MASK, CO_DESC_LDT, .Lload_no_ldt
 	lldt	CO_ST_LDTR(%r8)
-	jmp	5f
-4:	xorl	%eax, %eax
+	jmp	.Lload_segments
+.Lload_no_ldt:
+	xorl	%eax, %eax
 	lldt	%ax
-5:
+.Lload_segments:
 	movw	CO_ST_DS(%r8), %ds
 	movw	CO_ST_ES(%r8), %es
 	movw	CO_ST_FS(%r8), %fs
@@ -256,9 +263,9 @@ co_passage_to_guest:
 	 */
 	movq	CO_ST_XCR0(%r8), %r9
 	testq	%r9, %r9
-	jz	8f
+	jz	.Lload_fxrstor
 	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
-	jnc	8f
+	jnc	.Lload_fxrstor
 	xorl	%ecx, %ecx
 	xgetbv
 	shlq	$32, %rdx
@@ -267,25 +274,30 @@ co_passage_to_guest:
 	shrq	$32, %rdx
 	cmpq	%rax, %r9
 	movl	%r9d, %eax
-	je	9f
+	je	.Lload_xrstor
 	/* The other side left its own XCR0. */
 	xsetbv
-9:	movq	CO_ST_XSAVE_OFF(%r8), %rcx
+.Lload_xrstor:
+	movq	CO_ST_XSAVE_OFF(%r8), %rcx
 	xrstor64 (%r8,%rcx)
-	jmp	10f
-8:	fxrstor64 CO_ST_FXSAVE(%r8)
-10:	movq	CO_ST_CR0(%r8), %rax
+	jmp	.Lload_cr0
+.Lload_fxrstor:
+	fxrstor64 CO_ST_FXSAVE(%r8)
+.Lload_cr0:
+	movq	CO_ST_CR0(%r8), %rax
 	movq	%cr0, %rcx
 	cmpq	%rax, %rcx
-	je	6f
+	je	.Lload_cr2
 	movq	%rax, %cr0
-6:	movq	CO_ST_CR2(%r8), %rax
+.Lload_cr2:
+	movq	CO_ST_CR2(%r8), %rax
 	movq	%rax, %cr2
 	movq	CO_ST_DR7(%r8), %rax
 	cmpq	$CO_DR7_QUIET, %rax
-	je	7f
+	je	.Lload_regs
 	movq	%rax, %dr7
-7:	movq	CO_ST_RBX(%r8), %rbx
+.Lload_regs:
+	movq	CO_ST_RBX(%r8), %rbx
 	movq	CO_ST_RBP(%r8), %rbp
 	movq	CO_ST_R12(%r8), %r12
 	movq	CO_ST_R13(%r8), %r13
