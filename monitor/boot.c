@@ -230,6 +230,8 @@ static void write_features(struct co_vm *vm, struct co_boot_params *bp)
 	/* A vector below 32 is an exception, never free for the guest. */
 	if (host.virq_vector < 32 || host.virq_vector > 255)
 		host.valid &= ~CO_BOOT_FEAT_VIRQ_VECTOR;
+	host.valid &= host_bits;
+	vm->host_cpu = host;
 	bp->features |= host.valid & host_bits;
 	if (host.valid & CO_BOOT_FEAT_VIRQ_VECTOR)
 		bp->virq_vector = host.virq_vector;

@@ -55,6 +55,31 @@ void co_passage_reset(struct co_vm *vm)
 {
 	shared_init(vm->shared);
 	co_memset(vm->host_state, 0, sizeof(*vm->host_state));
+	vm->guest_xcr0 = 0;
+}
+
+/*
+ * docs/protocol.md, "XCR0": the guest runs with the XCR0 it was given
+ * (the xsave path's, else the host's) or leaves XCR0 alone. The switch
+ * has given the host its own back already; what the guest did is in its
+ * scratch, written by the switch as it left (read once here, before the
+ * guest runs again).
+ */
+void co_passage_check_exit(struct co_vm *vm)
+{
+	uint64_t seen = CO_READ_ONCE(vm->shared->scratch.xcr0), want;
+
+	if (vm->guest_xcr0)
+		want = vm->guest_xcr0;
+	else if (vm->host_cpu.valid & CO_BOOT_FEAT_HOST_XCR0)
+		want = vm->host_cpu.xcr0;
+	else
+		return;
+	/* 0: CR4.OSXSAVE off as it left; it cannot have run xsetbv since. */
+	if (seen && seen != want)
+		co_vm_terminate(vm, CO_TERM_PROTOCOL, 0,
+				"the guest changed XCR0 to 0x%llx; it must run with 0x%llx or leave XCR0 alone (docs/protocol.md, \"XCR0\")",
+				(unsigned long long)seen, (unsigned long long)want);
 }
 
 void co_passage_destroy(struct co_vm *vm)

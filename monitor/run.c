@@ -7,6 +7,7 @@
  * waiting in shared memory at the next entry.
  */
 #include <colinux/lib.h>
+#include "internal/passage.h"
 #include "internal/vm.h"
 
 void co_vm_raise_irq(struct co_vm *vm, unsigned int line)
@@ -298,6 +299,9 @@ int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit)
 			break;
 		}
 		vm->stats.switches++;
+		co_passage_check_exit(vm);
+		if (vm->stopping)
+			break;
 		handle_op(vm);
 		devices_poll(vm);
 	}

@@ -18,6 +18,8 @@ int co_passage_create(struct co_vm *vm);
 void co_passage_destroy(struct co_vm *vm);
 /* Back to the state after create (guest reset). */
 void co_passage_reset(struct co_vm *vm);
+/* After each switch back: the rules the guest must keep (XCR0). [vm] */
+void co_passage_check_exit(struct co_vm *vm);
 
 /* co_passage_info and co_passage_set_xsave: <colinux/cpu.h>. */
 

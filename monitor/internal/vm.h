@@ -45,6 +45,11 @@ struct co_vm {
 	uint64_t pt_root_hpa;
 	uint64_t entry_va;
 
+	/* What the back-end said of the host CPU (boot.c), and the guest's
+	 * XCR0 on the xsave path (co_passage_set_xsave; 0: fxsave). */
+	struct co_cpu_host host_cpu;
+	uint64_t guest_xcr0;
+
 	/* The time record (time.c): host-side version, TSC-linear or not. */
 	uint32_t time_version;
 	bool time_linear;

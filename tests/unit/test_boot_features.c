@@ -177,6 +177,65 @@ static void test_time_tsc_linear(void **state)
 	co_test_destroy(g);
 }
 
+/* As the switch would record it when the guest leaves (struct co_switch_scratch). */
+static uint64_t guest_xcr0_at_exit;
+
+static void step_xcr0(struct co_test_guest *g, unsigned int entry)
+{
+	g->sh->scratch.xcr0 = guest_xcr0_at_exit;
+	co_test_op(g, CO_OP_YIELD, 0, 0, 0);
+	co_vm_kick(g->vm);
+}
+
+static int run_xcr0(uint64_t host_valid, uint64_t host_xcr0, uint64_t seen,
+		    uint64_t xsave_guest, struct co_vm_exit *exit)
+{
+	const char *args[] = { "mem=16", NULL };
+	const struct co_cpu_host host = { .valid = host_valid,
+					  .xcr0 = host_xcr0 };
+	struct co_test_guest *g;
+	int rc;
+
+	co_test_set_host(&host);
+	guest_xcr0_at_exit = seen;
+	assert_int_equal(co_test_boot(args, step_xcr0, NULL, &g), 0);
+	if (xsave_guest)
+		assert_int_equal(co_passage_set_xsave(g->vm, 7, 832, xsave_guest,
+						      832), 0);
+	co_sim_log_level(CO_LOG_ERROR + 1);
+	rc = co_vm_run(g->vm, exit);
+	co_sim_log_level(CO_LOG_WARN);
+	co_test_destroy(g);
+	return rc;
+}
+
+/* docs/protocol.md "XCR0": the guest keeps the XCR0 it was given. */
+static void test_xcr0_rule(void **state)
+{
+	struct co_vm_exit exit;
+
+	/* The host's XCR0, or OSXSAVE off (0): the guest goes on. */
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 7, 7, 0, &exit),
+			 -CO_EBUSY);
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 7, 0, 0, &exit),
+			 -CO_EBUSY);
+	/* Another one: stopped at that switch, both values named. */
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 7, 3, 0, &exit), 0);
+	assert_int_equal(exit.reason, CO_TERM_PROTOCOL);
+	assert_non_null(strstr(exit.text, "XCR0 to 0x3"));
+	assert_non_null(strstr(exit.text, "0x7"));
+	/* A host with XSAVE off: the guest may not turn XCR0 on. */
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 0, 7, 0, &exit), 0);
+	assert_int_equal(exit.reason, CO_TERM_PROTOCOL);
+	/* On the xsave path the guest's own mask is the rule. */
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 7, 3, 3, &exit),
+			 -CO_EBUSY);
+	assert_int_equal(run_xcr0(CO_BOOT_FEAT_HOST_XCR0, 7, 7, 3, &exit), 0);
+	assert_int_equal(exit.reason, CO_TERM_PROTOCOL);
+	/* Nothing known of the host, fxsave path: nothing to check. */
+	assert_int_equal(run_xcr0(0, 0, 0x3f, 0, &exit), -CO_EBUSY);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -185,6 +244,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_features_partial, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_entry_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_time_tsc_linear, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xcr0_rule, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

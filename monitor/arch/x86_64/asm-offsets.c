@@ -70,6 +70,12 @@ void co_asm_offsets(void)
 	CO_GEN(CO_XSAVE_GUEST_MAX,
 	       sizeof(((struct co_passage_shared *)0)->reserved3));
 
+	/* The switch's scratch (struct co_switch_scratch), on either side. */
+	CO_GEN(CO_SHARED_SCRATCH, SHARED(scratch));
+	CO_GEN(CO_SCR_TR_DESC, offsetof(struct co_switch_scratch, tr_desc));
+	CO_GEN(CO_SCR_XCR0, offsetof(struct co_switch_scratch, xcr0));
+	CO_GEN(CO_SCR_GDTR, offsetof(struct co_switch_scratch, gdtr));
+
 	PD(TRANSIT_CR3, transit_cr3);
 	PD(HOST_CODE_VA, host_code_va);
 	PD(HOST_STATE_VA, host_state_va);

@@ -61,6 +61,8 @@
  * and %rcx = the GDT base. Clobbers edx.
  */
 .macro DESC_CHECK mask, want, skip
+	testl	$4, %eax		/* TI: an LDT selector, never loadable */
+	jnz	\skip
 	andl	$0xfff8, %eax
 	jz	\skip
 	leal	15(%rax), %edx
@@ -74,9 +76,9 @@
 .endm
 
 /*
- * Step 2: save the leaving side into the state at %r8 (set up by the
- * entry). On the stack: the caller's RFLAGS (pushed in step 1) above its
- * return address. Leaves the CPU quiet for transit: no breakpoints, FPU
+ * Step 2: save the leaving side into the state at %r8, and its XCR0 into
+ * its struct co_switch_scratch at %r10 (both set up by the entry). On the
+ * stack: the caller's RFLAGS (pushed in step 1) above its return address. Leaves the CPU quiet for transit: no breakpoints, FPU
  * usable, no global or PCID-tagged TLB entries. The state's xcr0 and
  * xsave_off are read, never written.
  */
@@ -130,6 +132,21 @@
 	SAVE_MSR CO_MSR_SFMASK, CO_ST_SFMASK
 	movq	%dr7, %rax
 	movq	%rax, CO_ST_DR7(%r8)
+	/*
+	 * Step 2.4b: XCR0, which belongs to each side as much as CR4 does,
+	 * readable only with CR4.OSXSAVE (else 0: this side had none to lose).
+	 * Step 4.9 gives it back; the monitor checks the guest's against the
+	 * rule (docs/protocol.md, "XCR0").
+	 */
+	xorl	%eax, %eax
+	xorl	%edx, %edx
+	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
+	jnc	.Lsave_xcr0\@
+	xorl	%ecx, %ecx
+	xgetbv
+.Lsave_xcr0\@:
+	movl	%eax, CO_SCR_XCR0(%r10)
+	movl	%edx, CO_SCR_XCR0 + 4(%r10)
 	/*
 	 * Step 2.5: fxsave and xsave fault with CR0.TS or CR0.EM set: clear
 	 * them first (the saved CR0 keeps them). They stay clear until step
@@ -211,6 +228,7 @@ co_passage_to_host:
 	popfq
 	/* The guest's state: co_passage_shared.guest, the next page. */
 	leaq	.Lstart + 0x1000 + CO_SHARED_GUEST(%rip), %r8
+	leaq	.Lstart + 0x1000 + CO_SHARED_SCRATCH(%rip), %r10
 	SAVE_SIDE
 	/*
 	 * Step 3, guest -> host: into the transit space, which maps this
@@ -224,6 +242,7 @@ co_passage_to_host:
 	movq	%rdx, %cr3
 	movq	.Lstart + CO_TRANSIT_HOST_STATE + CO_ST_CR3(%rip), %rdx
 	movq	.Lstart + CO_PD_HOST_STATE_VA(%rip), %r8
+	leaq	CO_HOST_SCRATCH(%r8), %r10
 	movq	.Lstart + CO_PD_HOST_CODE_VA(%rip), %rcx
 	addq	$(.Lload - .Lstart), %rcx
 	jmp	*%rcx
@@ -238,6 +257,7 @@ co_passage_to_guest:
 	popfq
 	/* The host's state: the host-state page, at its host VA. */
 	movq	.Lstart + CO_PD_HOST_STATE_VA(%rip), %r8
+	leaq	CO_HOST_SCRATCH(%r8), %r10
 	SAVE_SIDE
 	/*
 	 * Step 3, host -> guest: into the transit space, which maps this
@@ -253,12 +273,13 @@ co_passage_to_guest:
 	/* The guest's CR3, and its state at a VA valid in both spaces. */
 	movq	.Lstart + 0x1000 + CO_SHARED_GUEST + CO_ST_CR3(%rip), %rdx
 	leaq	.Lstart + 0x1000 + CO_SHARED_GUEST(%rip), %r8
+	leaq	.Lstart + 0x1000 + CO_SHARED_SCRATCH(%rip), %r10
 
 /*
  * Step 4: enter the other side, from either direction: %rdx = its CR3,
- * %r8 = its state at the address valid in its own space (for the host,
- * one the transit space does not map), so CR3 goes first and everything
- * that reads memory of that side after it.
+ * %r8 = its state and %r10 its scratch at addresses valid in its own
+ * space (for the host, ones the transit space does not map), so CR3 goes
+ * first and everything that reads memory of that side after it.
  */
 .Lload:
 	/*
@@ -297,22 +318,39 @@ co_passage_to_guest:
 	lgdt	CO_ST_GDTR + 6(%r8)
 	lidt	CO_ST_IDTR + 6(%r8)
 	/*
-	 * Step 4.5: TR, only if the selector's index (TI and RPL dropped)
-	 * names a present TSS descriptor, busy or available, wholly inside
-	 * this side's GDT limit. A guest entered with a TR this refuses (0,
-	 * in a state built by hand: the monitor's boot state has
-	 * CO_BOOT_TR) keeps running on the TSS that is loaded, the host's;
-	 * when it switches back it saves the host's selector, and an
-	 * unchecked ltr of that in the guest's GDT would fault here, in the
-	 * middle of the switch (on hardware: a host triple fault). ltr
-	 * faults on a busy TSS, and this side's was busy when it left: the
-	 * busy bit is cleared in place, so GDTR must point at a writable GDT
-	 * (ltr writes it too).
+	 * Step 4.5: TR, only if the selector (RPL dropped, TI clear) names
+	 * a present TSS descriptor, busy or available, wholly inside this
+	 * side's GDT limit. A guest entered with a TR this refuses (0, in a
+	 * state built by hand: the monitor's boot state has CO_BOOT_TR)
+	 * keeps running on the TSS that is loaded, the host's; when it
+	 * switches back it saves the host's selector, and an unchecked ltr
+	 * of that in the guest's GDT would fault here, in the middle of the
+	 * switch (on hardware: a host triple fault).
+	 *
+	 * ltr faults on a busy TSS, this side's was busy when it left, and
+	 * ltr writes the busy bit itself: but the side's GDT may be
+	 * read-only (Linux runs on one, its fixmap copy in the cpu entry
+	 * area). So the descriptor is copied, available, into this side's
+	 * scratch, and ltr runs on a GDTR whose entry at TR's index is that
+	 * copy (base = copy - index; ltr reads no other entry); then the
+	 * side's own GDTR comes back. TR keeps the base and limit it loaded.
+	 * Neither side's GDT is ever written.
 	 */
 	movzwl	CO_ST_TR(%r8), %eax
 	DESC_CHECK CO_DESC_TSS_MASK, CO_DESC_TSS, .Lload_ldtr
-	andb	$0xfd, 5(%rcx,%rax)
+	movq	(%rcx,%rax), %rdx
+	movq	%rdx, CO_SCR_TR_DESC(%r10)
+	movq	8(%rcx,%rax), %rdx
+	movq	%rdx, CO_SCR_TR_DESC + 8(%r10)
+	andb	$0xfd, CO_SCR_TR_DESC + 5(%r10)
+	leaq	CO_SCR_TR_DESC(%r10), %rdx
+	subq	%rax, %rdx
+	movq	%rdx, CO_SCR_GDTR + 8(%r10)
+	addl	$15, %eax
+	movw	%ax, CO_SCR_GDTR + 6(%r10)
+	lgdt	CO_SCR_GDTR + 6(%r10)
 	ltr	CO_ST_TR(%r8)
+	lgdt	CO_ST_GDTR + 6(%r8)
 	/* Step 4.6: LDTR, the same check for an LDT descriptor, else null. */
 .Lload_ldtr:
 	movzwl	CO_ST_LDTR(%r8), %eax
@@ -340,17 +378,24 @@ co_passage_to_guest:
 	LOAD_MSR CO_MSR_CSTAR, CO_ST_CSTAR
 	LOAD_MSR CO_MSR_SFMASK, CO_ST_SFMASK
 	/*
-	 * Step 4.9: the FPU state, the way step 2.6 saved it. Before CR0
-	 * (step 4.10), which may set TS or EM again. CR4 is this side's by
-	 * now, so xgetbv and xsetbv run only where OSXSAVE is set. On the
-	 * xsave path XCR0 becomes this side's xcr0 if it differs (the other
-	 * side left its own), then xrstor64 with xcr0 as the mask (edx:eax).
+	 * Step 4.9: XCR0, then the FPU state the way step 2.6 saved it.
+	 * Before CR0 (step 4.10), which may set TS or EM again. CR4 is this
+	 * side's by now, so xgetbv and xsetbv run only where OSXSAVE is set.
+	 * XCR0 becomes, if it differs (the other side left its own): on the
+	 * xsave path this side's xcr0 (the monitor's choice), else what
+	 * step 2.4b saw when this side left (0: it had none yet, and keeps
+	 * whatever is there). Then xrstor64 with xcr0 as the mask (edx:eax),
+	 * or fxrstor64.
 	 */
-	movq	CO_ST_XCR0(%r8), %r9
-	testq	%r9, %r9
-	jz	.Lload_fxrstor
 	btq	$CO_CR4_OSXSAVE_BIT, CO_ST_CR4(%r8)
 	jnc	.Lload_fxrstor
+	movq	CO_ST_XCR0(%r8), %r9
+	testq	%r9, %r9
+	jnz	.Lload_xcr0
+	movq	CO_SCR_XCR0(%r10), %r9
+	testq	%r9, %r9
+	jz	.Lload_fxrstor
+.Lload_xcr0:
 	xorl	%ecx, %ecx
 	xgetbv
 	shlq	$32, %rdx
@@ -359,8 +404,14 @@ co_passage_to_guest:
 	shrq	$32, %rdx
 	cmpq	%rax, %r9
 	movl	%r9d, %eax
-	je	.Lload_xrstor
+	je	.Lload_fpu
 	xsetbv
+.Lload_fpu:
+	cmpq	$0, CO_ST_XCR0(%r8)
+	je	.Lload_fxrstor
+	movq	CO_ST_XCR0(%r8), %rax
+	movq	%rax, %rdx
+	shrq	$32, %rdx
 .Lload_xrstor:
 	movq	CO_ST_XSAVE_OFF(%r8), %rcx
 	xrstor64 (%r8,%rcx)

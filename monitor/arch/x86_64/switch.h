@@ -30,6 +30,8 @@
 
 /* The arch bookkeeping's place in the host-state page (struct below). */
 #define CO_PASSAGE_PRIV_OFFSET	0xf80
+/* The host's struct co_switch_scratch, at the end of the host-state page. */
+#define CO_HOST_SCRATCH		0xfd0
 
 /*
  * XSAVE areas (standard format). The guest's is reserved3 of the shared

@@ -22,6 +22,8 @@ CO_ABI_ASSERT(CO_XSAVE_HOST_OFF % CO_XSAVE_ALIGN == 0);
 CO_ABI_ASSERT(CO_PD_END <= CO_PAGE_SIZE && CO_PD_OFFSET % 8 == 0);
 CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET >= CO_XSAVE_HOST_OFF + CO_XSAVE_MIN);
 CO_ABI_ASSERT(CO_PASSAGE_PRIV_OFFSET + sizeof(struct co_passage_priv) <=
+	      CO_HOST_SCRATCH);
+CO_ABI_ASSERT(CO_HOST_SCRATCH + sizeof(struct co_switch_scratch) ==
 	      CO_PAGE_SIZE);
 CO_ABI_ASSERT(CO_PASSAGE_SHARED_VA == CO_PASSAGE_CODE_VA + CO_PAGE_SIZE);
 CO_ABI_ASSERT(CO_PASSAGE_TRANSIT_MAX == CO_TRANSIT_TABLES);
@@ -259,5 +261,7 @@ int co_passage_set_xsave(struct co_vm *vm, uint64_t host_xcr0,
 		    guest_size);
 	if (guest_xcr0)
 		vm->shared->guest.cr4 |= 1ULL << CO_CR4_OSXSAVE_BIT;
+	/* The monitor's own copy: the guest can write its state's field. */
+	vm->guest_xcr0 = guest_xcr0;
 	return 0;
 }

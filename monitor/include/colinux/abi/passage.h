@@ -174,6 +174,25 @@ CO_ABI_OFFSET(co_time_record, tsc_shift, 28);
 #define CO_TIME_TSC_STABLE	0x01	/* pvclock's PVCLOCK_TSC_STABLE_BIT */
 #define CO_TIME_ENTRY_ONLY	0x80	/* not TSC-linear: see above */
 
+/*
+ * The switch's own scratch, one per side (the guest's at the end of the
+ * shared page, the host's at the end of the host-state page); the guest
+ * must not write its copy. tr_desc: a copy of the side's TSS descriptor,
+ * the one ltr marks busy, so that the switch never writes a GDT (Linux
+ * runs on a read-only one). gdtr: the pseudo-descriptor that makes the
+ * copy the entry at TR's index while ltr runs. xcr0: the side's XCR0 when
+ * it last left (0: CR4.OSXSAVE was off), restored when it comes back.
+ */
+struct co_switch_scratch {
+	uint8_t tr_desc[16];
+	uint64_t xcr0;
+	uint64_t reserved;
+	struct co_dtr gdtr;
+};
+CO_ABI_SIZE(co_switch_scratch, 48);
+CO_ABI_OFFSET(co_switch_scratch, xcr0, 16);
+CO_ABI_OFFSET(co_switch_scratch, gdtr, 32);
+
 /* CO_OP_SET_TIMER's param[1]: p0 is ns from now, not a deadline. */
 #define CO_TIMER_RELATIVE	0x1
 
@@ -201,7 +220,8 @@ struct co_passage_shared {
 	struct co_time_record time;			/* 0x0e0 */
 	struct co_cpu_state guest;			/* 0x100 */
 	char text[CO_TEXT_SIZE];			/* 0x400 */
-	uint8_t reserved3[2048];			/* 0x800 */
+	uint8_t reserved3[2000];			/* 0x800 */
+	struct co_switch_scratch scratch;		/* 0xfd0 */
 };
 CO_ABI_SIZE(co_passage_shared, 4096);
 CO_ABI_OFFSET(co_passage_shared, op, 0x10);
@@ -214,5 +234,6 @@ CO_ABI_OFFSET(co_passage_shared, power_event, 0xd0);
 CO_ABI_OFFSET(co_passage_shared, timer_deadline, 0xd8);
 CO_ABI_OFFSET(co_passage_shared, guest, 0x100);
 CO_ABI_OFFSET(co_passage_shared, text, 0x400);
+CO_ABI_OFFSET(co_passage_shared, scratch, 0xfd0);
 
 #endif
