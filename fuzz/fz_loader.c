@@ -153,7 +153,7 @@ static void check_ram(struct co_vm *vm, uint64_t gpa, const uint8_t *want,
 }
 
 /* The segments in RAM, unless a later segment legitimately overlapped. */
-static void check_loaded(struct co_vm *vm)
+static void check_loaded(struct co_vm *vm, const uint8_t *image)
 {
 	const struct co_elf *e = &vm->elf;
 	uint64_t base = co_vm_ram_base(vm), boot, bsize;
@@ -168,7 +168,7 @@ static void check_loaded(struct co_vm *vm)
 	for (i = 0; i < e->nr_seg; i++) {
 		const struct co_elf_segment *s = &e->seg[i];
 
-		check_ram(vm, base + s->paddr, e->image + s->offset,
+		check_ram(vm, base + s->paddr, image + s->offset,
 			  s->filesz, false, "segment");
 		check_ram(vm, base + s->paddr + s->filesz, NULL,
 			  s->memsz - s->filesz, true, "bss");
@@ -314,7 +314,7 @@ int fz_loader_one(const uint8_t *data, size_t size)
 		if (co_vm_state(vm) != CO_VM_LOADED)
 			fz_fail("loaded, but state %s",
 				co_vm_state_name(co_vm_state(vm)));
-		check_loaded(vm);
+		check_loaded(vm, kimg);
 		if (start && !co_vm_start(vm))
 			check_tables(vm);
 		co_vm_symbol(vm, "co_start", &elf.entry);

@@ -94,7 +94,7 @@ int co_boot_area(const struct co_vm *vm, uint64_t *gpa, uint64_t *size)
 	struct co_boot_layout l;
 	int err;
 
-	err = co_boot_layout(&vm->ram, vm->kernel ? &vm->elf : NULL, &l);
+	err = co_boot_layout(&vm->ram, vm->kernel_loaded ? &vm->elf : NULL, &l);
 	if (err)
 		return err;
 	*gpa = l.start;
@@ -382,7 +382,7 @@ int co_boot_setup(struct co_vm *vm)
 	struct co_pt pt;
 	int err;
 
-	if (!vm->kernel || !vm->elf.nr_seg || !vm->shared)
+	if (!vm->kernel_loaded || !vm->elf.nr_seg || !vm->shared)
 		return -CO_ESTATE;
 	err = co_boot_layout(&vm->ram, &vm->elf, &l);
 	if (err)

@@ -13,7 +13,7 @@
 #define EHDR_SIZE	64
 #define PHDR_SIZE	56
 #define SHDR_SIZE	64
-#define SYM_SIZE	24
+#define SYM_SIZE	CO_ELF_SYM_SIZE
 /* vmlinux has a handful; anything past this is not a kernel. */
 #define MAX_PHDRS	64
 

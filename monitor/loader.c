@@ -113,6 +113,28 @@ static int boot_protocol(struct co_vm *vm, const struct co_elf *elf,
 	return 0;
 }
 
+/*
+ * The VM keeps the symbol and string tables for co_vm_symbol, not the
+ * image: a debug-built vmlinux is hundreds of MiB, its tables a few.
+ * Repoints @elf at the copy (*@copy; NULL when the image has none).
+ */
+static int keep_symbols(struct co_elf *elf, uint8_t **copy)
+{
+	uint64_t syms = elf->nr_syms * CO_ELF_SYM_SIZE;
+
+	*copy = NULL;
+	if (!elf->symtab)
+		return 0;
+	*copy = co_host_alloc(syms + elf->strtab_size);
+	if (!*copy)
+		return -CO_ENOMEM;
+	co_memcpy(*copy, elf->symtab, syms);
+	co_memcpy(*copy + syms, elf->strtab, elf->strtab_size);
+	elf->symtab = *copy;
+	elf->strtab = (const char *)*copy + syms;
+	return 0;
+}
+
 static int copy_segments(struct co_vm *vm, const struct co_elf *elf)
 {
 	const struct co_elf_segment *s;
@@ -159,16 +181,13 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 		ret = boot_protocol(vm, &elf, &linux_boot, err, errlen);
 	if (ret)
 		return ret;
-	/* Keep our own copy: symbols point into it for the VM's life. */
-	copy = co_host_alloc(len);
-	if (!copy) {
-		co_snprintf(err, errlen, "kernel image: no memory for a 0x%zx-byte copy", len);
-		return -CO_ENOMEM;
+	ret = keep_symbols(&elf, &copy);
+	if (ret) {
+		co_snprintf(err, errlen, "kernel image: no memory for its symbol table (0x%llx bytes)",
+			    X(elf.nr_syms * CO_ELF_SYM_SIZE + elf.strtab_size));
+		return ret;
 	}
-	co_memcpy(copy, image, len);
-	ret = co_elf_parse(&elf, copy, len, msg, sizeof(msg));
-	if (!ret)
-		ret = co_elf_entry_va(&elf, vm->ram.base, &entry);
+	ret = co_elf_entry_va(&elf, vm->ram.base, &entry);
 	if (!ret)
 		ret = copy_segments(vm, &elf);
 	if (ret) {
@@ -177,9 +196,13 @@ int co_vm_load_kernel(struct co_vm *vm, const void *image, size_t len,
 		co_host_free(copy);
 		return ret;
 	}
+	/* The caller's image is not ours: only the symbols stay. */
+	elf.image = NULL;
+	elf.len = 0;
 	co_host_free(vm->kernel);
 	vm->kernel = copy;
 	vm->kernel_len = len;
+	vm->kernel_loaded = true;
 	vm->elf = elf;
 	vm->entry_va = entry;
 	vm->linux_boot = linux_boot;
@@ -197,7 +220,7 @@ int co_vm_load_initrd(struct co_vm *vm, const void *image, size_t len,
 
 	if (errlen)
 		err[0] = '\0';
-	if (vm->state != CO_VM_LOADED || !vm->kernel) {
+	if (vm->state != CO_VM_LOADED || !vm->kernel_loaded) {
 		co_snprintf(err, errlen,
 			    "initrd: VM is %s; load the kernel first",
 			    co_vm_state_name(vm->state));
@@ -340,7 +363,7 @@ int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen)
 
 int co_vm_symbol(const struct co_vm *vm, const char *name, uint64_t *value)
 {
-	if (!vm->kernel)
+	if (!vm->kernel_loaded)
 		return -CO_ENOENT;
 	return co_elf_symbol(&vm->elf, name, value);
 }

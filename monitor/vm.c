@@ -171,6 +171,7 @@ static void images_free(struct co_vm *vm)
 	co_host_free(vm->kernel);
 	vm->kernel = NULL;
 	vm->kernel_len = 0;
+	vm->kernel_loaded = false;
 	co_memset(&vm->elf, 0, sizeof(vm->elf));
 	vm->initrd_gpa = vm->initrd_size = 0;
 	vm->entry_va = 0;

@@ -12,6 +12,7 @@
 
 #define CO_ELF_MAX_SEGMENTS	16
 #define CO_ELF_MAX_IMAGE	(1ULL << 30)
+#define CO_ELF_SYM_SIZE		24	/* sizeof(Elf64_Sym) */
 
 struct co_elf_segment {
 	uint64_t offset;	/* in the file */

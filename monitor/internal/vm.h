@@ -33,8 +33,9 @@ struct co_vm {
 	bool kicked;
 
 	/* Loaded images. */
-	uint8_t *kernel;		/* our copy, for symbols */
-	size_t kernel_len;
+	bool kernel_loaded;
+	uint8_t *kernel;		/* its symbol and string tables, or NULL */
+	size_t kernel_len;		/* of the image that was loaded */
 	struct co_elf elf;
 	bool linux_boot;		/* Linux's boot protocol (zero page) */
 	uint64_t initrd_gpa, initrd_size;
