@@ -130,6 +130,8 @@ void *tg_page_alloc_perm(unsigned int n);
 /* Everything allocated since @mark goes back (not the permanent ones). */
 uint64_t tg_mm_mark(void);
 void tg_mm_release(uint64_t mark);
+/* Bytes taken by tg_page_alloc since @mark and not released. */
+uint64_t tg_mm_since(uint64_t mark);
 uint64_t tg_mm_free_bytes(void);
 /* 4 KiB mappings in the current page tables (contiguous RAM mode only). */
 bool tg_mm_can_map(void);
@@ -206,6 +208,10 @@ const uint8_t *tg_udp_parse(const uint8_t *frame, size_t len,
 
 /* ---- result.c ------------------------------------------------------------ */
 
+/*
+ * Around each program. The end fails the program if it left prefixes
+ * pushed or memory from tg_page_alloc unreleased (and takes it back).
+ */
 void tg_result_begin(const char *program);
 __attribute__((format(printf, 1, 2))) void tg_pass(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tg_fail(const char *fmt, ...);
@@ -213,6 +219,15 @@ __attribute__((format(printf, 1, 2))) void tg_skip(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tg_xfail(const char *fmt, ...);
 /* pass if @ok, else fail; returns @ok. */
 __attribute__((format(printf, 2, 3))) bool tg_check(bool ok, const char *fmt, ...);
+/*
+ * Message prefixes, pushed and popped around a part of a program:
+ * tg_prefix_push("unit %u", 3) makes the next lines "PASS  prog: unit 3:
+ * what" until the matching tg_prefix_pop(). A program must pop what it
+ * pushed; tg_result_end fails it otherwise.
+ */
+#define TG_PREFIX_DEPTH	4
+__attribute__((format(printf, 1, 2))) void tg_prefix_push(const char *fmt, ...);
+void tg_prefix_pop(void);
 /* Prints the program's summary line; the number of failures. */
 unsigned int tg_result_end(void);
 struct tg_totals {

@@ -21,7 +21,7 @@ BENCH_PROGRAMS = ["bench_cobd"]
 ALLOWED_SKIPS = {
     "console": ["keyboard input: no input=WORD"],
     "host_irq": ["no host interrupt arrived"],
-    "cobd_rw": ["unit 1 is read-only"],
+    "cobd_rw": ["unit 1: read-only"],
 }
 
 
