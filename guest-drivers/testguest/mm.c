@@ -2,10 +2,10 @@
 /*
  * Guest memory: a bump allocator over the boot parameters' CO_MEM_RAM
  * regions (VA == gpa through the identity map), with mark/release so a
- * test program gives back what it took; a second one from the top of the
- * last region down for what lives on (driver rings and buffers, page
- * tables), which a release never touches; and 4 KiB mappings added to the
- * monitor's boot page tables.
+ * test program gives back what it took (result.c checks that it did); a
+ * second one from the top of the last region down for what lives on
+ * (driver rings and buffers, page tables), which a release never touches;
+ * and 4 KiB mappings added to the monitor's boot page tables.
  *
  * Mappings only in contiguous RAM mode, where gpa == hpa and so the
  * tables' own pages and entries are plain gpas. (Paged mode would need
@@ -100,6 +100,26 @@ void tg_mm_release(uint64_t mark)
 {
 	cur_region = (unsigned int)(mark & (PAGE_SIZE - 1));
 	cur = mark & ~(PAGE_SIZE - 1);
+}
+
+/*
+ * From the mark's place to the cursor. Allocations that did not fit the
+ * rest of a region moved to the next one; that rest counts as taken.
+ */
+uint64_t tg_mm_since(uint64_t mark)
+{
+	unsigned int r = (unsigned int)(mark & (PAGE_SIZE - 1));
+	uint64_t at = mark & ~(PAGE_SIZE - 1), total = 0;
+
+	for (; r < cur_region && r < nr_ram; r++) {
+		total += region_end(r) - at;
+		if (r + 1 < nr_ram)
+			at = ram[r + 1].start;
+	}
+	/* cur_region == nr_ram: an allocation failed, nothing is left. */
+	if (cur_region < nr_ram)
+		total += cur - at;
+	return total;
 }
 
 uint64_t tg_mm_free_bytes(void)

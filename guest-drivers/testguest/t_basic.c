@@ -256,13 +256,13 @@ void tg_test_host_irq(void)
 {
 	uint64_t expect = tg_arg_u64("host_irqs", 0);
 	unsigned int loops = (unsigned int)tg_arg_u64("loops", 400);
+	uint64_t mark = tg_mm_mark(), ref, got, before, received, fwd0;
 	uint8_t *buf = tg_page_alloc(1);
-	uint64_t ref, got, before, received, fwd0;
 	unsigned int i;
 
 	if (!buf) {
 		tg_fail("no memory");
-		return;
+		goto out;
 	}
 	for (i = 0; i < PAGE_SIZE; i++)
 		buf[i] = (uint8_t)tg_mix64(i);
@@ -285,6 +285,8 @@ void tg_test_host_irq(void)
 	else
 		tg_pass("%llu host interrupts arrived and were forwarded",
 			(unsigned long long)received);
+out:
+	tg_mm_release(mark);
 }
 
 /* ---- page faults ---------------------------------------------------------- */

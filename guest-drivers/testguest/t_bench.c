@@ -20,7 +20,7 @@ void tg_test_bench_cobd(void)
 	struct tg_bio *bio;
 	struct tg_cobd *d;
 	struct tg_rng rng;
-	uint64_t done = 0, sectors, failed = 0, i;
+	uint64_t done = 0, sectors, failed = 0, i, mark;
 	uint8_t *buf;
 
 	tg_arg("op", op, sizeof(op));
@@ -36,12 +36,13 @@ void tg_test_bench_cobd(void)
 		return;
 	}
 	sectors = tg_cobd_info(d)->cobd.sectors;
+	mark = tg_mm_mark();
 	buf = tg_page_alloc(depth * size / PAGE_SIZE + 1);
 	bio = tg_page_alloc(ALIGN_UP(depth * sizeof(*bio), PAGE_SIZE) / PAGE_SIZE);
 	if (!buf || !bio || sectors < size / 512 * 2) {
 		tg_fail("no memory for %llu buffers, or a disk too small",
 			(unsigned long long)depth);
-		return;
+		goto out;
 	}
 	tg_rng_seed(&rng, 1);
 	while (done < count) {
@@ -62,7 +63,7 @@ void tg_test_bench_cobd(void)
 		tg_cobd_kick(d);
 		if (tg_cobd_wait_all(d, 60 * NS_PER_S)) {
 			tg_fail("timed out after %llu requests", (unsigned long long)done);
-			return;
+			goto out;
 		}
 		for (i = 0; i < n; i++)
 			failed += bio[i].status != CO_ST_OK;
@@ -71,4 +72,6 @@ void tg_test_bench_cobd(void)
 	tg_check(!failed, "%llu %s requests of %llu bytes at depth %llu, %llu failed",
 		 (unsigned long long)count, op, (unsigned long long)size,
 		 (unsigned long long)depth, (unsigned long long)failed);
+out:
+	tg_mm_release(mark);
 }

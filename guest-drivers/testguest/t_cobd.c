@@ -121,20 +121,20 @@ static bool run_batch(struct rw_ctx *c, struct rw_req *req, unsigned int n,
 
 	for (i = 0; i < n; i++) {
 		if (tg_cobd_submit(c->d, &req[i].bio)) {
-			tg_fail("unit %u: cannot queue %s %u of %u", c->unit, what, i, n);
+			tg_fail("cannot queue %s %u of %u", what, i, n);
 			return false;
 		}
 	}
 	tg_cobd_kick(c->d);
 	if (tg_cobd_wait_all(c->d, IO_TIMEOUT)) {
-		tg_fail("unit %u: %s batch of %u timed out", c->unit, what, n);
+		tg_fail("%s batch of %u timed out", what, n);
 		return false;
 	}
 	for (i = 0; i < n; i++) {
 		if (req[i].bio.status != CO_ST_OK ||
 		    req[i].bio.len != req[i].nsec * SECTOR) {
-			tg_fail("unit %u: %s of sectors %llu+%llu: status %d, len %u",
-				c->unit, what, (unsigned long long)req[i].sector,
+			tg_fail("%s of sectors %llu+%llu: status %d, len %u",
+				what, (unsigned long long)req[i].sector,
 				(unsigned long long)req[i].nsec, req[i].bio.status,
 				req[i].bio.len);
 			return false;
@@ -179,14 +179,14 @@ static bool rw_batch(struct rw_ctx *c, struct rw_req *req, unsigned int n,
 	for (i = 0; i < n; i++) {
 		fill(c->want, c->seed, c->unit, gen, req[i].sector, req[i].nsec);
 		if (!gather(&req[i], c->got)) {
-			tg_fail("unit %u: read of sectors %llu+%llu wrote outside its segments",
-				c->unit, (unsigned long long)req[i].sector,
+			tg_fail("read of sectors %llu+%llu wrote outside its segments",
+				(unsigned long long)req[i].sector,
 				(unsigned long long)req[i].nsec);
 			return false;
 		}
 		if (memcmp(c->want, c->got, req[i].nsec * SECTOR)) {
-			tg_fail("unit %u: sectors %llu+%llu read back differ (gen %llu)",
-				c->unit, (unsigned long long)req[i].sector,
+			tg_fail("sectors %llu+%llu read back differ (gen %llu)",
+				(unsigned long long)req[i].sector,
 				(unsigned long long)req[i].nsec,
 				(unsigned long long)gen);
 			return false;
@@ -216,8 +216,8 @@ static void rw_round(struct rw_ctx *c, struct rw_req *req, unsigned int round,
 		total += req[i].nsec;
 	}
 	if (rw_batch(c, req, qd, round + 1))
-		tg_pass("unit %u round %u: %u writes then %u reads at queue depth %u, %llu sectors",
-			c->unit, round, qd, qd, qd, (unsigned long long)total);
+		tg_pass("round %u: %u writes then %u reads at queue depth %u, %llu sectors",
+			round, qd, qd, qd, (unsigned long long)total);
 }
 
 /* Sectors [0, stamp) with STAMP_GEN, in random pieces, then FLUSH. */
@@ -240,10 +240,9 @@ static void rw_stamp(struct rw_ctx *c, struct rw_req *req, uint64_t stamp)
 		batches++;
 	}
 	st = tg_cobd_io(c->d, CO_COBD_FLUSH, 0, NULL, 0);
-	if (!tg_check(st == CO_ST_OK, "unit %u: FLUSH after the stamp: status %d",
-		      c->unit, st))
+	if (!tg_check(st == CO_ST_OK, "FLUSH after the stamp: status %d", st))
 		return;
-	tg_pass("unit %u: stamp of sectors 0-%llu in %u batches read back", c->unit,
+	tg_pass("stamp of sectors 0-%llu in %u batches read back",
 		(unsigned long long)(stamp - 1), batches);
 	tg_printf("cobd_rw: stamp unit=%u sectors=%llu seed=%llu gen=%llu\n",
 		  c->unit, (unsigned long long)stamp, (unsigned long long)c->seed,
@@ -261,7 +260,7 @@ static void rw_unit(struct rw_ctx *c, unsigned int rounds, uint64_t span,
 	c->want = tg_page_alloc(MAX_SECTORS * SECTOR / PAGE_SIZE);
 	c->got = tg_page_alloc(MAX_SECTORS * SECTOR / PAGE_SIZE);
 	if (!req || !c->want || !c->got || !alloc_bufs(req, depth)) {
-		tg_fail("unit %u: out of memory for %u buffers", c->unit, depth);
+		tg_fail("out of memory for %u buffers", depth);
 		goto out;
 	}
 	for (r = 0; r < rounds; r++)
@@ -269,6 +268,35 @@ static void rw_unit(struct rw_ctx *c, unsigned int rounds, uint64_t span,
 	rw_stamp(c, req, stamp);
 out:
 	tg_mm_release(mark);
+}
+
+/* One unit of cobd_rw, its lines prefixed "unit N". */
+static void rw_one(struct rw_ctx *c, unsigned int unit, uint64_t seed,
+		   unsigned int rounds)
+{
+	const struct co_dev_info *info;
+	uint64_t span, stamp;
+
+	memset(c, 0, sizeof(*c));
+	c->seed = seed;
+	c->unit = unit;
+	tg_rng_seed(&c->rng, seed * 1000003 + unit);
+	tg_prefix_push("unit %u", unit);
+	c->d = tg_cobd_open(unit);
+	if (!c->d) {
+		tg_fail("cannot set up its queue");
+		goto out;
+	}
+	info = tg_cobd_info(c->d);
+	if (info->flags & CO_COBD_F_READONLY) {
+		tg_skip("read-only, not written");
+		goto out;
+	}
+	span = MIN(tg_arg_u64("span", 4096), info->cobd.sectors);
+	stamp = MIN(tg_arg_u64("stamp", 256), span);
+	rw_unit(c, rounds, span, stamp);
+out:
+	tg_prefix_pop();
 }
 
 void tg_test_cobd_rw(void)
@@ -282,58 +310,52 @@ void tg_test_cobd_rw(void)
 		tg_skip("no cobd unit configured (cobdN=FILE)");
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		const struct co_dev_info *info;
-		uint64_t span, stamp;
-
-		memset(&c, 0, sizeof(c));
-		c.seed = seed;
-		c.unit = list[i];
-		tg_rng_seed(&c.rng, seed * 1000003 + list[i]);
-		c.d = tg_cobd_open(list[i]);
-		if (!c.d) {
-			tg_fail("unit %u: cannot set up its queue", list[i]);
-			continue;
-		}
-		info = tg_cobd_info(c.d);
-		if (info->flags & CO_COBD_F_READONLY) {
-			tg_skip("unit %u is read-only", list[i]);
-			continue;
-		}
-		span = MIN(tg_arg_u64("span", 4096), info->cobd.sectors);
-		stamp = MIN(tg_arg_u64("stamp", 256), span);
-		rw_unit(&c, rounds, span, stamp);
-	}
+	for (i = 0; i < n; i++)
+		rw_one(&c, list[i], seed, rounds);
 }
 
 /* ---- cobd_info ------------------------------------------------------------- */
 
+static void info_unit(unsigned int unit, struct co_cobd_info *ci)
+{
+	struct tg_cobd *d = tg_cobd_open(unit);
+	const struct co_dev_info *info;
+	int32_t st;
+
+	if (!tg_check(d != NULL, "queue set up"))
+		return;
+	info = tg_cobd_info(d);
+	memset(ci, 0xff, sizeof(*ci));
+	st = tg_cobd_io(d, CO_COBD_INFO, 0, ci, sizeof(*ci));
+	tg_check(st == CO_ST_OK && ci->sectors == info->cobd.sectors &&
+		 ci->sector_size == SECTOR && ci->flags == info->flags,
+		 "INFO %llu sectors of %u bytes, flags 0x%x (table: %llu, 0x%x)",
+		 (unsigned long long)ci->sectors, ci->sector_size,
+		 ci->flags, (unsigned long long)info->cobd.sectors, info->flags);
+}
+
 void tg_test_cobd_info(void)
 {
 	unsigned int list[CO_COBD_UNITS], n = tg_cobd_units(list, CO_COBD_UNITS), i;
-	uint64_t mark = tg_mm_mark();
-	struct co_cobd_info *ci = tg_page_alloc(1);
+	struct co_cobd_info *ci;
+	uint64_t mark;
 
 	if (!n) {
 		tg_skip("no cobd unit configured (cobdN=FILE)");
 		return;
 	}
-	for (i = 0; i < n; i++) {
-		struct tg_cobd *d = tg_cobd_open(list[i]);
-		const struct co_dev_info *info;
-		int32_t st;
-
-		if (!tg_check(d != NULL, "unit %u: queue set up", list[i]))
-			continue;
-		info = tg_cobd_info(d);
-		memset(ci, 0xff, sizeof(*ci));
-		st = tg_cobd_io(d, CO_COBD_INFO, 0, ci, sizeof(*ci));
-		tg_check(st == CO_ST_OK && ci->sectors == info->cobd.sectors &&
-			 ci->sector_size == SECTOR && ci->flags == info->flags,
-			 "unit %u: INFO %llu sectors of %u bytes, flags 0x%x (table: %llu, 0x%x)",
-			 list[i], (unsigned long long)ci->sectors, ci->sector_size,
-			 ci->flags, (unsigned long long)info->cobd.sectors, info->flags);
+	mark = tg_mm_mark();
+	ci = tg_page_alloc(1);
+	if (!ci) {
+		tg_fail("no memory for the INFO buffer");
+		goto out;
 	}
+	for (i = 0; i < n; i++) {
+		tg_prefix_push("unit %u", list[i]);
+		info_unit(list[i], ci);
+		tg_prefix_pop();
+	}
+out:
 	tg_mm_release(mark);
 }
 
@@ -367,11 +389,9 @@ static void expect(struct tg_cobd *d, struct tg_bio *b, int32_t want,
 
 	tg_check(st == want && (st != CO_ST_OK || b->len || b->op == CO_COBD_FLUSH ||
 				b->op == CO_COBD_DISCARD),
-		 "unit %u: %s: status %d (want %d), len %u",
-		 tg_cobd_info(d)->unit, what, st, want, b->len);
+		 "%s: status %d (want %d), len %u", what, st, want, b->len);
 	if (st != CO_ST_OK && b->len)
-		tg_fail("unit %u: %s: an error completion with len %u",
-			tg_cobd_info(d)->unit, what, b->len);
+		tg_fail("%s: an error completion with len %u", what, b->len);
 }
 
 static void errors_requests(struct tg_cobd *d, uint8_t *buf)
@@ -448,7 +468,7 @@ static void errors_discard(struct tg_cobd *d, uint8_t *buf)
 
 	if (!(info->flags & CO_COBD_F_DISCARD) || (info->flags & CO_COBD_F_READONLY) ||
 	    info->cobd.sectors < 24) {
-		tg_skip("unit %u: DISCARD and WRITE checks need a writable unit offering DISCARD", info->unit);
+		tg_skip("DISCARD and WRITE checks need a writable unit offering DISCARD");
 		return;
 	}
 	one_seg(&b, CO_COBD_WRITE, 0, tg_virt_to_phys(buf), 100);
@@ -468,7 +488,7 @@ static void errors_discard(struct tg_cobd *d, uint8_t *buf)
 	expect(d, &b, CO_ST_OK, "READ of the discarded sectors");
 	for (i = 0; i < len; i++)
 		zero &= !buf[i];
-	tg_check(zero, "unit %u: discarded sectors read back as zeros", info->unit);
+	tg_check(zero, "discarded sectors read back as zeros");
 	memset(&b, 0, sizeof(b));
 	b.op = CO_COBD_DISCARD;
 	b.sector = info->cobd.sectors - 1;
@@ -476,10 +496,9 @@ static void errors_discard(struct tg_cobd *d, uint8_t *buf)
 	expect(d, &b, CO_ST_RANGE, "DISCARD across the end");
 }
 
-static void errors_readonly(void)
+static void errors_readonly(uint8_t *buf)
 {
 	unsigned int list[CO_COBD_UNITS], n = tg_cobd_units(list, CO_COBD_UNITS), i;
-	uint8_t *buf = tg_page_alloc(1);
 
 	for (i = 0; i < n; i++) {
 		struct tg_cobd *d = tg_cobd_open(list[i]);
@@ -487,45 +506,56 @@ static void errors_readonly(void)
 
 		if (!d || !(tg_cobd_info(d)->flags & CO_COBD_F_READONLY))
 			continue;
+		tg_prefix_push("unit %u", list[i]);
 		one_seg(&b, CO_COBD_WRITE, 0, tg_virt_to_phys(buf), SECTOR);
 		expect(d, &b, CO_ST_RDONLY, "WRITE to a read-only unit");
 		memset(&b, 0, sizeof(b));
 		b.op = CO_COBD_FLUSH;
 		expect(d, &b, CO_ST_OK, "FLUSH on a read-only unit");
+		tg_prefix_pop();
 		return;
 	}
 	tg_skip("read-only checks: no read-only unit (cobdN=FILE,ro)");
 }
 
+/* A writable unit if there is one: read-only is checked on its own. */
+static struct tg_cobd *errors_unit(const unsigned int *list, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		struct tg_cobd *w = tg_cobd_open(list[i]);
+
+		if (w && !(tg_cobd_info(w)->flags & CO_COBD_F_READONLY))
+			return w;
+	}
+	return tg_cobd_open(list[0]);
+}
+
 void tg_test_cobd_errors(void)
 {
-	unsigned int list[CO_COBD_UNITS], n = tg_cobd_units(list, CO_COBD_UNITS), i;
-	uint64_t mark = tg_mm_mark();
+	unsigned int list[CO_COBD_UNITS], n = tg_cobd_units(list, CO_COBD_UNITS);
 	struct tg_cobd *d;
+	uint64_t mark;
 	uint8_t *buf;
 
 	if (!n) {
 		tg_skip("no cobd unit configured (cobdN=FILE)");
 		return;
 	}
-	/* A writable unit if there is one: read-only is checked first. */
-	d = tg_cobd_open(list[0]);
-	for (i = 0; i < n; i++) {
-		struct tg_cobd *w = tg_cobd_open(list[i]);
-
-		if (w && !(tg_cobd_info(w)->flags & CO_COBD_F_READONLY)) {
-			d = w;
-			break;
-		}
-	}
+	d = errors_unit(list, n);
+	mark = tg_mm_mark();
 	buf = tg_page_alloc((512 << 10) / PAGE_SIZE);
 	if (!d || !buf) {
-		tg_fail("unit %u: cannot set up", list[0]);
-		return;
+		tg_fail("cannot set up %s", d ? "a 512 KiB buffer" : "a unit's queue");
+		goto out;
 	}
+	tg_prefix_push("unit %u", tg_cobd_info(d)->unit);
 	errors_requests(d, buf);
 	errors_descriptors(d, buf);
 	errors_discard(d, buf);
-	errors_readonly();
+	tg_prefix_pop();
+	errors_readonly(buf);
+out:
 	tg_mm_release(mark);
 }

@@ -130,6 +130,8 @@ void *tg_page_alloc_perm(unsigned int n);
 /* Everything allocated since @mark goes back (not the permanent ones). */
 uint64_t tg_mm_mark(void);
 void tg_mm_release(uint64_t mark);
+/* Bytes taken by tg_page_alloc since @mark and not released. */
+uint64_t tg_mm_since(uint64_t mark);
 uint64_t tg_mm_free_bytes(void);
 /* 4 KiB mappings in the current page tables (contiguous RAM mode only). */
 bool tg_mm_can_map(void);
@@ -206,6 +208,10 @@ const uint8_t *tg_udp_parse(const uint8_t *frame, size_t len,
 
 /* ---- result.c ------------------------------------------------------------ */
 
+/*
+ * Around each program. The end fails the program if it left prefixes
+ * pushed or memory from tg_page_alloc unreleased (and takes it back).
+ */
 void tg_result_begin(const char *program);
 __attribute__((format(printf, 1, 2))) void tg_pass(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tg_fail(const char *fmt, ...);
@@ -213,6 +219,15 @@ __attribute__((format(printf, 1, 2))) void tg_skip(const char *fmt, ...);
 __attribute__((format(printf, 1, 2))) void tg_xfail(const char *fmt, ...);
 /* pass if @ok, else fail; returns @ok. */
 __attribute__((format(printf, 2, 3))) bool tg_check(bool ok, const char *fmt, ...);
+/*
+ * Message prefixes, pushed and popped around a part of a program:
+ * tg_prefix_push("unit %u", 3) makes the next lines "PASS  prog: unit 3:
+ * what" until the matching tg_prefix_pop(). A program must pop what it
+ * pushed; tg_result_end fails it otherwise.
+ */
+#define TG_PREFIX_DEPTH	4
+__attribute__((format(printf, 1, 2))) void tg_prefix_push(const char *fmt, ...);
+void tg_prefix_pop(void);
 /* Prints the program's summary line; the number of failures. */
 unsigned int tg_result_end(void);
 struct tg_totals {
@@ -222,17 +237,64 @@ void tg_result_totals(struct tg_totals *t);
 
 /* ---- tests.c: the table of test programs -------------------------------- */
 
+/*
+ * One row per program: what it is, and everything the host must set up
+ * for it. The host harnesses (tests/e2e, tests/qemu) read the rows through
+ * test=list and build the set-up from them, so a new program is a row
+ * and a function here and nothing on the host side (testguest/README.md).
+ */
 #define TG_TIER_UNICORN	0x1
 #define TG_TIER_QEMU	0x2
+
+/* How a program ends; the host checks the exit status it implies. */
+enum tg_end {
+	TG_END_SUMMARY,		/* its summary line; exit status = failures */
+	TG_END_PANIC,		/* a guest panic on purpose: 70 */
+	TG_END_CPU_FAULT,	/* a triple fault on purpose: 72 */
+};
+
+/* A disk the host attaches as cobdN (N = its place in the row). */
+#define TG_DISK_RO	0x1	/* cobdN=FILE,ro; the host checks it stays as it was */
+#define TG_DISK_STAMP	0x2	/* the program stamps it; the host checks the stamp */
+#define TG_MAX_DISKS	4
+
+struct tg_disk {
+	unsigned int kib;	/* 0 ends the list */
+	unsigned int flags;	/* TG_DISK_* */
+	const char *fill;	/* repeated over the image (no space, comma or quote); NULL: zeros */
+};
+
+/*
+ * Network units, one of each kind set, numbered in this order from eth0;
+ * the host also passes the word that names them: slirp=U, pcap=U,
+ * loop=U,V (the conet programs read it).
+ */
+#define TG_NET_SLIRP	0x1
+#define TG_NET_PCAP	0x2
+#define TG_NET_LOOP	0x4	/* a loopback pair: two units */
+
+/* What the tier itself must provide; a tier without it skips the program. */
+#define TG_NEED_HOST_IRQ	0x1	/* host interrupts while the guest computes */
+#define TG_NEED_UDP_ECHO	0x2	/* a UDP echo server; the host adds udp_port=N */
+
+struct tg_setup {
+	struct tg_disk disks[TG_MAX_DISKS];
+	unsigned int nets;	/* TG_NET_* */
+	unsigned int needs;	/* TG_NEED_* */
+	const char *words;	/* more command-line words, space-separated */
+	/* SKIP reasons this set-up leaves on purpose: '|'-separated patterns, '*' any text */
+	const char *skips;
+};
 
 struct tg_test {
 	const char *name;
 	void (*run)(void);
-	const char *args;	/* the arguments it reads */
-	unsigned int timeout_s;	/* for the host harness */
 	const char *groups;	/* comma-separated */
-	unsigned int tiers;
-	const char *expect;	/* how it ends: "summary", "panic", "cpu-fault" */
+	unsigned int tiers;	/* TG_TIER_*: where it is meant to run */
+	enum tg_end end;
+	unsigned int timeout_s;	/* for the host harness */
+	const char *args;	/* the arguments it reads */
+	struct tg_setup setup;
 	const char *desc;
 };
 
@@ -261,6 +323,7 @@ void tg_test_conet_pcap(void);
 void tg_test_conet_loop(void);
 void tg_test_conet_errors(void);
 void tg_test_bench_cobd(void);
+void tg_test_result_api(void);
 
 /* The pattern cobd writes: word @w of @sector (host side recomputes it). */
 uint64_t tg_cobd_pattern(uint64_t seed, unsigned int unit, uint64_t gen,

@@ -10,7 +10,8 @@ The guest prints one line per result and a summary per program:
     XFAIL prog: what
     == prog: 5 passed, 0 failed, 1 skipped, 0 xfailed ==
 
-and powers off with the number of failures as exit code.
+and powers off with the number of failures as exit code. Its table of
+programs (test=list) is read by tg_table.py.
 """
 import os
 import re
@@ -33,9 +34,6 @@ EXIT_DEADLOCK = 74
 RESULT_RE = re.compile(r"^(PASS|FAIL|SKIP|XFAIL)\s+(\S+): (.*)$")
 SUMMARY_RE = re.compile(
     r"^== (\S+): (\d+) passed, (\d+) failed, (\d+) skipped, (\d+) xfailed ==$")
-TEST_RE = re.compile(
-    r'^TEST (\S+) timeout=(\d+) groups=(\S+) tiers=(\S+) expect=(\S+) '
-    r'args="([^"]*)" -- (.*)$')
 
 
 def build_dir():
@@ -127,19 +125,6 @@ def write_tap(run):
             else:
                 lines.append("not ok %d - %s # TODO xfail" % (i, r.text))
         Path(out, prog + ".tap").write_text("\n".join(lines) + "\n")
-
-
-def list_programs():
-    run = run_sim(["test=list"], timeout=30)
-    progs = {}
-    for line in run.stdout.splitlines():
-        m = TEST_RE.match(line.rstrip("\r"))
-        if m:
-            name, timeout, groups, tiers, expect, args, desc = m.groups()
-            progs[name] = dict(timeout=int(timeout), groups=groups.split(","),
-                               tiers=tiers.split(","), expect=expect, args=args,
-                               desc=desc)
-    return run, progs
 
 
 # ---- cobd ----------------------------------------------------------------

@@ -1,86 +1,86 @@
 # SPDX-License-Identifier: GPL-2.0
-"""Every test program of the test guest, through colinux-sim, with every
-kind of device configured: the summary line and the exit code (the number
-of failures) must say that everything passed, and the only skips are the
-ones this set-up cannot satisfy."""
+"""Every test program of the test guest through colinux-sim, each with the
+host set-up its row of the guest's table asks for (test=list; tg_table.py
+builds it): the summary line and the exit code must say that everything
+passed and the only skips are the ones the row allows, and a program that
+ends the VM on purpose ends it with the exit status the row names. The
+programs are the guest's rows: nothing here names them."""
 import re
 
 import pytest
 
 import colinux_e2e as e2e
-from conftest import sha256
+import tg_table
 
-SUMMARY_PROGRAMS = ["abi", "console", "timer", "host_irq", "pagefault",
-                    "cobd_info", "cobd_rw", "cobd_errors", "conet_arp",
-                    "conet_ping", "conet_udp", "conet_pcap", "conet_loop",
-                    "conet_errors"]
-FATAL_PROGRAMS = ["panic", "crash", "triple"]
-BENCH_PROGRAMS = ["bench_cobd"]
-
-# What the rig legitimately lacks, per program (prefixes of the reason).
-ALLOWED_SKIPS = {
-    "console": ["keyboard input: no input=WORD"],
-    "host_irq": ["no host interrupt arrived"],
-    "cobd_rw": ["unit 1 is read-only"],
-}
+TIER = tg_table.SIM
 
 
-def test_list_matches_table():
-    run, progs = e2e.list_programs()
-    assert run.returncode == 0, run.describe()
-    assert sorted(progs) == sorted(SUMMARY_PROGRAMS + FATAL_PROGRAMS + BENCH_PROGRAMS), \
-        "the guest's table and this file disagree: %s" % sorted(progs)
-    for name, p in progs.items():
-        assert "unicorn" in p["tiers"], name
-        assert p["timeout"] > 0 and p["desc"], name
-        if name in FATAL_PROGRAMS:
-            assert "all" not in p["groups"] and p["expect"] != "summary", name
-        elif name in BENCH_PROGRAMS:
-            assert "all" not in p["groups"] and "bench" in p["groups"], name
-        else:
-            assert "all" in p["groups"] and p["expect"] == "summary", name
+def pytest_generate_tests(metafunc):
+    tg_table.parametrize_programs(metafunc, TIER)
 
 
-def check_clean(run, prog):
-    assert run.returncode == 0, run.describe()
-    assert prog in run.summaries, run.describe()
-    passed, failed, skipped, xfailed = run.summaries[prog]
-    mine = [r for r in run.results if r.program == prog]
-    assert failed == 0 and not [r for r in mine if r.status == "FAIL"], run.describe()
-    assert passed == len([r for r in mine if r.status == "PASS"]) > 0, run.describe()
-    allowed = ALLOWED_SKIPS.get(prog, [])
-    skips = [r for r in mine if r.status == "SKIP"]
-    for r in skips:
-        assert any(r.text.startswith(a) for a in allowed), \
-            "unexpected skip in %s: %s" % (prog, r.text)
-    assert skipped == len(skips) and xfailed == 0, run.describe()
+def test_table_is_consistent():
+    """The rows make sense together: what a harness relies on holds for
+    every program, and group "all" can share one boot."""
+    table = TIER.table()
+    assert table.group("all"), "no program in group all"
+    for name, p in table.programs.items():
+        assert p.timeout > 0 and p.desc and p.groups and p.tiers, name
+        assert set(p.tiers) <= {"unicorn", "qemu"}, name
+        assert p.expect in ("summary", "panic", "cpu-fault"), name
+        assert p.exit == {"summary": 0, "panic": e2e.EXIT_GUEST_ERROR,
+                          "cpu-fault": e2e.EXIT_CPU_FAULT}[p.expect], name
+        assert set(p.needs) <= set(table.needs), "%s: undescribed need" % name
+        if p.expect != "summary":
+            assert "all" not in p.groups, "%s ends the VM, so not in all" % name
+        if {"bench", "selftest"} & set(p.groups):
+            assert "all" not in p.groups, name
+        for d in p.disks:
+            assert not (d.ro and d.stamp), "%s stamps a read-only disk" % name
+    # Raises SetupConflict if the rows of "all" disagree.
+    tg_table.merge_disks(table.group("all"))
+    tg_table.merge_words(table.group("all"))
 
 
-@pytest.fixture(scope="module")
-def table():
-    run, progs = e2e.list_programs()
-    assert run.returncode == 0, run.describe()
-    return progs
+def test_program(tmp_path, prog):
+    tg_table.run_program(TIER, prog, tmp_path)
 
 
-@pytest.mark.parametrize("prog", SUMMARY_PROGRAMS)
-def test_program(rig, table, prog):
-    assert prog in table, "test=list does not show %s" % prog
-    run = e2e.run_sim(rig["args"] + ["test=%s" % prog, "seed=3"],
-                      timeout=table[prog]["timeout"])
-    check_clean(run, prog)
-    assert sha256(rig["disk1"]) == rig["disk1_hash"], "the read-only image changed"
+def test_all_in_one_boot(tmp_path):
+    tg_table.run_group(TIER, "all", tmp_path)
 
 
-def test_all_in_one_boot(rig):
-    run = e2e.run_sim(rig["args"] + ["test=all", "seed=11"], timeout=120)
-    m = re.search(r"^== summary: (\d+) programs, (\d+) passed, (\d+) failed",
-                  run.stdout, re.M)
-    assert m, run.describe()
-    assert int(m.group(1)) == len(SUMMARY_PROGRAMS), run.describe()
-    assert int(m.group(3)) == 0 and run.returncode == 0, run.describe()
-    for prog in SUMMARY_PROGRAMS:
-        check_clean(run, prog)
+def test_result_api_lines(tmp_path):
+    """The prefix stack, as result.c describes it, word for word."""
+    run, _ = tg_table.run_program(TIER, "result_api", tmp_path)
+    got = [(r.status, r.text) for r in run.results if r.program == "result_api"]
+    assert got == [("PASS", "no prefix"), ("PASS", "unit 3: one level"),
+                   ("PASS", "unit 3: round 7 of 12: two levels"),
+                   ("PASS", "unit 3: back to one"), ("PASS", "none again"),
+                   ("PASS", "L0: L1: L2: L3: deepest"), ("PASS", "unwound"),
+                   ("PASS", "0" * 159 + "cut"), ("PASS", "whole again")], run.describe()
+
+
+@pytest.mark.parametrize("words,fails", [
+    (["leak=2"], [r"8 KiB from tg_page_alloc not given back \(tg_mm_mark/tg_mm_release\)"]),
+    (["unbalanced=push"], [r"message prefixes pushed and not popped: 1"]),
+    (["unbalanced=pop"], [r"message prefixes popped that were not pushed: 1"]),
+    (["leak=2", "unbalanced=push"], [r"message prefixes pushed and not popped: 1",
+                                     r"8 KiB from tg_page_alloc not given back .*"]),
+    # Everything: the next program runs only if the memory came back.
+    (["leak=all", "mem=16"], [r"\d+ KiB from tg_page_alloc not given back .*"]),
+])
+def test_result_api_fails_a_careless_program(words, fails):
+    """A program that keeps memory or leaves the prefix stack unbalanced
+    fails with the result API's own lines (without the program's prefix),
+    and the program after it (host_irq takes a page) is not harmed."""
+    run = e2e.run_sim(["test=result_api,host_irq"] + words, timeout=60)
+    got = [r.text for r in run.of("FAIL")]
+    assert len(got) == len(fails) and all(re.fullmatch(f, t) for f, t in zip(fails, got)), \
+        run.describe()
+    assert {r.program for r in run.of("FAIL")} == {"result_api"}, run.describe()
+    assert run.returncode == len(fails), run.describe()
+    assert run.summaries["host_irq"][1] == 0, run.describe()
 
 
 def test_unknown_program_fails():

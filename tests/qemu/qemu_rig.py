@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "tests" / "e2e"))
 
 import colinux_e2e as e2e  # noqa: E402
+import tg_table  # noqa: E402
 
 RUN = REPO / "qemu-rig" / "run"
 EXIT_STATE = 75
@@ -58,17 +59,21 @@ def run_rig(args, timeout=60, options=(), input=None, contiguous=True):
     return run
 
 
-def list_programs():
-    run = run_rig(["test=list"], timeout=60)
-    progs = {}
-    for line in run.stdout.splitlines():
-        m = e2e.TEST_RE.match(line.rstrip("\r"))
-        if m:
-            name, timeout, groups, tiers, expect, args, desc = m.groups()
-            progs[name] = dict(timeout=int(timeout), groups=groups.split(","),
-                               tiers=tiers.split(","), expect=expect, args=args,
-                               desc=desc)
-    return run, progs
+def _tier_run(args, timeout, env, options):
+    assert not env, "the rig takes no environment: %s" % env
+    return run_rig(args, timeout=timeout + 30, options=options)
+
+
+def host_irq(setup):
+    """The host's PIT ticks all along; at 10 kHz dozens of ticks land in
+    the guest's computation, so that none arriving is a failure."""
+    setup.options += ["--hz", "10000"]
+    setup.words.append("host_irqs=1")
+
+
+# The QEMU tier as tg_table sees it: at most four IDE drives (qemu-rig/run).
+QEMU = tg_table.Tier("qemu", _tier_run, {"host-irq": host_irq, "udp-echo": tg_table.udp_echo},
+                     max_drives=4)
 
 
 def host_report(run):

@@ -60,7 +60,8 @@ def test_gdb_batch_session(tmp_path):
     assert re.search(r"Breakpoint 2, tg_cobd_submit \(d=", out), run.describe()
     chain = re.findall(r"^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(", out, re.M)
     i = chain.index("tg_cobd_submit")
-    assert chain[i:i + 3] == ["tg_cobd_submit", "tg_cobd_io", "tg_test_cobd_info"], chain
+    assert chain[i:i + 4] == ["tg_cobd_submit", "tg_cobd_io", "info_unit",
+                              "tg_test_cobd_info"], chain
     assert "tg_main" in chain[i:] and "co_start" in chain[i:], chain
     assert "colinux: the CPU is in the guest: guest address space" in out, run.describe()
 

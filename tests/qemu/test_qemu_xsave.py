@@ -8,12 +8,14 @@ and what the host's xsave left in its area."""
 import re
 
 import qemu_rig as rig_run
+import tg_table
 from qemu_rig import run_rig
 
-from conftest import rig  # noqa: F401  (rig is a fixture)
-from test_programs import check_clean
-
 PROGS = ("abi", "timer", "cobd_rw", "conet_ping")
+
+
+def check_clean(run, name):
+    tg_table.check_clean(run, rig_run.QEMU.table().programs[name])
 
 
 def xsave_line(run):
@@ -23,9 +25,11 @@ def xsave_line(run):
     return m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
 
 
-def run_programs(rig, mode):
-    run = run_rig(rig["args"] + ["test=%s" % ",".join(PROGS), "host.xsave=%d" % mode],
-                  timeout=120)
+def run_programs(tmp_path, mode):
+    table = rig_run.QEMU.table()
+    with tg_table.Setup(rig_run.QEMU, [table.programs[p] for p in PROGS], tmp_path) as s:
+        run = run_rig(s.args + ["test=%s" % ",".join(PROGS), "host.xsave=%d" % mode],
+                      timeout=120)
     for prog in PROGS:
         check_clean(run, prog)
     rig_run.assert_host_clean(run)
@@ -33,17 +37,17 @@ def run_programs(rig, mode):
     return run
 
 
-def test_xsave_path_keeps_the_host_state(rig):
-    run = run_programs(rig, 1)
+def test_xsave_path_keeps_the_host_state(tmp_path):
+    run = run_programs(tmp_path, 1)
     assert xsave_line(run) == ("0x7", 832, "0x7", 832)
     trips, checks = rig_run.host_report(run)[:2]
     assert trips > 20 and checks == trips, run.describe()
 
 
-def test_xsave_path_switches_xcr0(rig):
+def test_xsave_path_switches_xcr0(tmp_path):
     """The guest runs with XCR0 = x87|SSE: XCR0 changes on every entry
     and exit, and the host gets its 7 back each time."""
-    run = run_programs(rig, 2)
+    run = run_programs(tmp_path, 2)
     assert xsave_line(run) == ("0x7", 832, "0x3", 576)
 
 
