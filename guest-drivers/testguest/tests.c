@@ -61,6 +61,8 @@ const struct tg_test tg_tests[] = {
 	  "an unhandled page fault: the guest reports vector, RIP, CR2 and panics" },
 	{ "triple", tg_test_triple, "", 30, "fatal", BOTH, "cpu-fault",
 	  "an exception with no usable IDT: the host stops the VM (triple fault)" },
+	{ "audit_bad", tg_test_audit_bad, "", 30, "audit", TG_TIER_QEMU, "summary",
+	  "out to port 0x80 and wrmsr of two host MSRs: qemu-rig/run --audit must fail it" },
 };
 
 const unsigned int tg_nr_tests = ARRAY_SIZE(tg_tests);

@@ -16,6 +16,8 @@ SUMMARY_PROGRAMS = ["abi", "console", "timer", "host_irq", "pagefault",
                     "conet_errors"]
 FATAL_PROGRAMS = ["panic", "crash", "triple"]
 BENCH_PROGRAMS = ["bench_cobd"]
+# QEMU tier only: what qemu-rig/run --audit must catch (tests/qemu/test_qemu_audit.py).
+AUDIT_PROGRAMS = ["audit_bad"]
 
 # What the rig legitimately lacks, per program (prefixes of the reason).
 ALLOWED_SKIPS = {
@@ -28,9 +30,13 @@ ALLOWED_SKIPS = {
 def test_list_matches_table():
     run, progs = e2e.list_programs()
     assert run.returncode == 0, run.describe()
-    assert sorted(progs) == sorted(SUMMARY_PROGRAMS + FATAL_PROGRAMS + BENCH_PROGRAMS), \
+    assert sorted(progs) == sorted(SUMMARY_PROGRAMS + FATAL_PROGRAMS + BENCH_PROGRAMS +
+                                   AUDIT_PROGRAMS), \
         "the guest's table and this file disagree: %s" % sorted(progs)
     for name, p in progs.items():
+        if name in AUDIT_PROGRAMS:
+            assert p["tiers"] == ["qemu"] and "all" not in p["groups"], name
+            continue
         assert "unicorn" in p["tiers"], name
         assert p["timeout"] > 0 and p["desc"], name
         if name in FATAL_PROGRAMS:
