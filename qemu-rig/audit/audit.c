@@ -675,6 +675,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
 	for (i = 0; i < argc; i++) {
 		if (!strncmp(argv[i], "out=", 4)) {
 			/* QEMU frees the arguments after install. */
+			free((char *)out_path);
 			out_path = strdup(argv[i] + 4);
 		} else if (!strncmp(argv[i], "host-entry=", 11)) {
 			host_entry = strtoull(argv[i] + 11, NULL, 0);
