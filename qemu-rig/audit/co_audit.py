@@ -21,6 +21,7 @@ import bisect
 import collections
 import os
 import re
+import shutil
 import struct
 import subprocess
 
@@ -262,6 +263,9 @@ class Audit:
         self.gdb_file = os.path.join(tmp, "audit.gdb")
         self.report = report
         self.breakpoints = static_wrmsr_sites(guest_elf) if use_gdb else []
+        if self.breakpoints and not shutil.which("gdb"):
+            raise AuditError("the guest has wrmsr sites and there is no gdb for their exact "
+                             "MSR numbers (install gdb, or --audit-no-gdb to fail them)")
 
     def qemu_args(self):
         return ["-plugin", "%s,out=%s,host-entry=0x%x" % (self.plugin, self.out,
