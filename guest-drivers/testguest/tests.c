@@ -109,6 +109,9 @@ const struct tg_test tg_tests[] = {
 	{ .name = "triple", .run = tg_test_triple, .groups = "fatal", .tiers = BOTH,
 	  .end = TG_END_CPU_FAULT, .timeout_s = 30,
 	  .desc = "an exception with no usable IDT: the host stops the VM (triple fault)" },
+	{ .name = "audit_bad", .run = tg_test_audit_bad, .groups = "audit",
+	  .tiers = TG_TIER_QEMU, .timeout_s = 30,
+	  .desc = "out to port 0x80 and wrmsr of two host MSRs: qemu-rig/run --audit must fail it" },
 };
 
 const unsigned int tg_nr_tests = ARRAY_SIZE(tg_tests);
