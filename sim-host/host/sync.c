@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mutexes: error-checking pthread mutexes, so misuse aborts loudly. */
+/*
+ * Mutexes and spinlocks: error-checking pthread mutexes, so misuse aborts
+ * loudly. User space has no interrupt to mask, so a spinlock is a mutex
+ * too; taking it twice on one thread (which would hang a real host) aborts.
+ */
 #include <pthread.h>
 #include <stdlib.h>
 
@@ -9,24 +13,35 @@ struct co_host_mutex {
 	pthread_mutex_t m;
 };
 
+struct co_host_spinlock {
+	pthread_mutex_t m;
+};
+
+static int errorcheck_init(pthread_mutex_t *m)
+{
+	pthread_mutexattr_t attr;
+	int err;
+
+	pthread_mutexattr_init(&attr);
+	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
+	err = pthread_mutex_init(m, &attr);
+	pthread_mutexattr_destroy(&attr);
+	return err;
+}
+
 struct co_host_mutex *co_host_mutex_create(void)
 {
 	struct co_host_mutex *m;
-	pthread_mutexattr_t attr;
 
 	if (co_sim_fault_check(CO_SIM_FAULT_OBJECT))
 		return NULL;
 	m = malloc(sizeof(*m));
 	if (!m)
 		return NULL;
-	pthread_mutexattr_init(&attr);
-	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
-	if (pthread_mutex_init(&m->m, &attr)) {
-		pthread_mutexattr_destroy(&attr);
+	if (errorcheck_init(&m->m)) {
 		free(m);
 		return NULL;
 	}
-	pthread_mutexattr_destroy(&attr);
 	co_sim_count(CO_SIM_OBJ_MUTEXES, 1);
 	return m;
 }
@@ -57,4 +72,40 @@ void co_host_mutex_destroy(struct co_host_mutex *m)
 	check(pthread_mutex_destroy(&m->m), "destroy");
 	co_sim_count(CO_SIM_OBJ_MUTEXES, -1);
 	free(m);
+}
+
+struct co_host_spinlock *co_host_spinlock_create(void)
+{
+	struct co_host_spinlock *s;
+
+	if (co_sim_fault_check(CO_SIM_FAULT_OBJECT))
+		return NULL;
+	s = malloc(sizeof(*s));
+	if (!s)
+		return NULL;
+	if (errorcheck_init(&s->m)) {
+		free(s);
+		return NULL;
+	}
+	co_sim_count(CO_SIM_OBJ_SPINLOCKS, 1);
+	return s;
+}
+
+void co_host_spin_lock(struct co_host_spinlock *s)
+{
+	check(pthread_mutex_lock(&s->m), "lock");
+}
+
+void co_host_spin_unlock(struct co_host_spinlock *s)
+{
+	check(pthread_mutex_unlock(&s->m), "unlock");
+}
+
+void co_host_spinlock_destroy(struct co_host_spinlock *s)
+{
+	if (!s)
+		return;
+	check(pthread_mutex_destroy(&s->m), "destroy");
+	co_sim_count(CO_SIM_OBJ_SPINLOCKS, -1);
+	free(s);
 }
