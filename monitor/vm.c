@@ -187,7 +187,7 @@ void co_vm_destroy(struct co_vm *vm)
 	if (vm->wake)
 		co_host_event_destroy(vm->wake);
 	if (vm->lock)
-		co_host_mutex_destroy(vm->lock);
+		co_host_spinlock_destroy(vm->lock);
 	co_config_free(&vm->cfg);
 	co_host_free(vm);
 }
@@ -222,7 +222,7 @@ int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 	vm->wake = co_host_event_create();
 	if (!vm->wake)
 		goto fail;
-	vm->lock = co_host_mutex_create();
+	vm->lock = co_host_spinlock_create();
 	if (!vm->lock)
 		goto fail;
 	err = co_passage_create(vm);
@@ -280,6 +280,7 @@ int co_vm_reset(struct co_vm *vm)
 	vm->stopping = false;
 	vm->kicked = false;
 	vm->state = CO_VM_CREATED;
+	co_mailbox_reset(vm);
 	return 0;
 }
 
