@@ -352,12 +352,6 @@ struct co_queue *co_vm_queue(struct co_vm *vm, unsigned int id)
 	return vm->queue[id];
 }
 
-void co_vm_power(struct co_vm *vm, unsigned int event)
-{
-	co_power_send(vm->power, event);
-	co_host_event_signal(vm->wake);
-}
-
 void co_vm_kick(struct co_vm *vm)
 {
 	__atomic_store_n(&vm->kicked, true, __ATOMIC_SEQ_CST);

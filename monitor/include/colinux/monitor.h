@@ -106,9 +106,6 @@ void co_vm_destroy(struct co_vm *vm);
 
 enum co_vm_state co_vm_state(const struct co_vm *vm);
 
-/* A power event straight to the device (CO_POWER_*). [vm] */
-void co_vm_power(struct co_vm *vm, unsigned int event);
-
 /*
  * The mailbox: console input and power events for the guest, posted from
  * any thread or context. The VM thread empties it under the VM lock at
