@@ -15,11 +15,22 @@
 #include "lib.h"
 #include "vm.h"
 
+/* Append @n bytes (that fit) after the waiting ones. Lock held. */
+static void ring_put(struct co_mailbox *mb, const uint8_t *p, unsigned int n)
+{
+	unsigned int tail = (mb->head + mb->len) % CO_VM_MAILBOX_INPUT;
+	unsigned int first = CO_MIN(n, CO_VM_MAILBOX_INPUT - tail);
+
+	co_memcpy(mb->in + tail, p, first);
+	co_memcpy(mb->in, p + first, n - first);
+	mb->len += n;
+}
+
 int co_vm_post_input(struct co_vm *vm, const void *bytes, size_t len,
 		     unsigned int flags)
 {
 	struct co_mailbox *mb;
-	unsigned int tail, n, first;
+	unsigned int n;
 	int ret;
 
 	if (!vm || (!bytes && len) || (flags & ~CO_POST_ALL))
@@ -28,25 +39,20 @@ int co_vm_post_input(struct co_vm *vm, const void *bytes, size_t len,
 		return -CO_ERANGE;
 	mb = &vm->mbox;
 	co_host_spin_lock(vm->lock);
-	if (mb->closed) {
-		ret = -CO_ESTATE;
+	ret = mb->closed ? -CO_ESTATE : 0;
+	if (ret || !len)
 		goto out;
-	}
 	n = (unsigned int)CO_MIN(len, (size_t)(CO_VM_MAILBOX_INPUT - mb->len));
 	if ((flags & CO_POST_ALL) && n < len)
 		n = 0;
 	if (n < len)
 		mb->refused = true;
-	tail = (mb->head + mb->len) % CO_VM_MAILBOX_INPUT;
-	first = CO_MIN(n, CO_VM_MAILBOX_INPUT - tail);
-	co_memcpy(mb->in + tail, bytes, first);
-	co_memcpy(mb->in, (const uint8_t *)bytes + first, n - first);
-	mb->len += n;
-	if (n)
+	ret = -CO_EBUSY;
+	if (n) {
+		ring_put(mb, bytes, n);
 		__atomic_store_n(&mb->pending, true, __ATOMIC_RELEASE);
-	ret = (int)n;
-	if (!n && len)
-		ret = -CO_EBUSY;
+		ret = (int)n;
+	}
 out:
 	co_host_spin_unlock(vm->lock);
 	/* An idle guest's thread may be asleep: let it drain. */
