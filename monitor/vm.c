@@ -260,6 +260,8 @@ int co_vm_reset(struct co_vm *vm)
 {
 	unsigned int i;
 
+	/* Posted for the old guest, or refused because it stopped. */
+	co_mailbox_reset(vm);
 	if (vm->state == CO_VM_CREATED)
 		return 0;
 	cpu_detach(vm);
@@ -280,7 +282,6 @@ int co_vm_reset(struct co_vm *vm)
 	vm->stopping = false;
 	vm->kicked = false;
 	vm->state = CO_VM_CREATED;
-	co_mailbox_reset(vm);
 	return 0;
 }
 

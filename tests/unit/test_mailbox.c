@@ -521,6 +521,10 @@ static void test_argument_errors(void **state)
 	/* A VM that is only created takes posts; they wait for the run. */
 	assert_int_equal(co_vm_post_input(g->vm, big, MBOX, CO_POST_ALL), MBOX);
 	assert_int_equal(co_vm_post_power(g->vm, CO_POWER_SHUTDOWN), 0);
+	/* A reset empties it, even before the VM ever ran. */
+	assert_int_equal(co_vm_post_input(g->vm, big, 1, 0), -CO_EBUSY);
+	assert_int_equal(co_vm_reset(g->vm), 0);
+	assert_int_equal(co_vm_post_input(g->vm, big, MBOX, CO_POST_ALL), MBOX);
 	/* And destroying it with posts waiting leaks nothing. */
 	co_test_destroy(g);
 	assert_int_equal(co_sim_leak_check(), 0);
