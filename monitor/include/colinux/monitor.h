@@ -147,10 +147,11 @@ int co_vm_post_input(struct co_vm *vm, const void *bytes, size_t len,
  */
 int co_vm_post_power(struct co_vm *vm, unsigned int event);
 /*
- * Room notification: @fn(@ctx) is called after a post was refused, as
- * soon as the mailbox has room again; and when the VM stops or is reset,
- * so that a waiting poster retries and learns that (-CO_ESTATE, or room).
- * It runs on the VM thread (inside co_vm_run or co_vm_reset) with no
+ * Room notification: once a post has been refused, @fn(@ctx) is called
+ * as soon as the mailbox has room again, or the VM stops or is reset (a
+ * retry then finds room, or learns -CO_ESTATE): one call, however many
+ * posts were refused meanwhile, and none while nobody was refused. It
+ * runs on the VM thread (inside co_vm_run or co_vm_reset) with no
  * monitor lock held; it may post, must not block, and must not call
  * co_vm_run. NULL @fn: none. A call already under way may still finish
  * after the hook is replaced. [any]
