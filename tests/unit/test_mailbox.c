@@ -304,21 +304,17 @@ static void guest_reading(struct co_test_guest *g, struct threaded *t)
 	co_test_op(g, CO_OP_IDLE, 0, 0, 0);
 }
 
+static void (*const phases[])(struct co_test_guest *g, struct threaded *t) = {
+	[SETUP]		= guest_setup,
+	[WAIT_FULL]	= guest_wait_full,
+	[READING]	= guest_reading,
+};
+
 static void threaded_step(struct co_test_guest *g, unsigned int entry)
 {
 	struct threaded *t = g->ctx;
 
-	switch (t->phase) {
-	case SETUP:
-		guest_setup(g, t);
-		break;
-	case WAIT_FULL:
-		guest_wait_full(g, t);
-		break;
-	case READING:
-		guest_reading(g, t);
-		break;
-	}
+	phases[t->phase](g, t);
 }
 
 static void test_posts_from_another_thread(void **state)
@@ -382,38 +378,26 @@ static void test_posts_from_another_thread(void **state)
 	assert_int_equal(co_vm_post_input(t->g->vm, "x", 1, 0), -CO_ESTATE);
 	assert_int_equal(co_vm_post_power(t->g->vm, CO_POWER_SHUTDOWN),
 			 -CO_ESTATE);
-	co_test_destroy(t->g);
+	co_test_finish(t->g);
 	pthread_cond_destroy(&t->cond);
 	pthread_mutex_destroy(&t->lock);
 	free(t->stream);
 	free(t);
-	assert_int_equal(co_sim_leak_check(), 0);
-	co_sim_reset();
 }
 
 /* ---- One call at a time ------------------------------------------------ */
 
 /*
- * The guest does one operation per co_vm_run (its step kicks the VM), so a
+ * The guest does one operation per co_vm_run (co_test_step_one_op), so a
  * test plays the guest and the front end in plain sequential code.
  */
 struct env {
 	struct co_test_guest *g;
 	struct co_vm *vm;
-	uint32_t op;
-	uint64_t p[3];
 	struct co_gring in;
 	unsigned int notifications;
 	bool idled;
 };
-
-static void step(struct co_test_guest *g, unsigned int entry)
-{
-	struct env *e = g->ctx;
-
-	co_test_op(g, e->op, e->p[0], e->p[1], e->p[2]);
-	co_vm_kick(g->vm);
-}
 
 /* IDLE once without a kick (only a post can end it), then YIELD. */
 static void idle_step(struct co_test_guest *g, unsigned int entry)
@@ -429,17 +413,9 @@ static void idle_step(struct co_test_guest *g, unsigned int entry)
 	co_vm_kick(g->vm);
 }
 
-static int32_t guest_op(struct env *e, uint32_t op, uint64_t p0, uint64_t p1,
-			uint64_t p2)
+static int32_t guest_op(struct env *e, uint32_t op)
 {
-	struct co_vm_exit exit;
-
-	e->op = op;
-	e->p[0] = p0;
-	e->p[1] = p1;
-	e->p[2] = p2;
-	assert_int_equal(co_vm_run(e->vm, &exit), -CO_EBUSY);
-	return e->g->sh->result;
+	return co_test_one_op(e->g, op, 0, 0, 0);
 }
 
 static void count_room(void *ctx)
@@ -455,24 +431,22 @@ static struct env *env_new(bool in_ring)
 	uint64_t gpa;
 
 	assert_non_null(e);
-	assert_int_equal(co_test_boot(base_args, step, e, &e->g), 0);
+	assert_int_equal(co_test_boot(base_args, co_test_step_one_op, e, &e->g), 0);
 	e->vm = e->g->vm;
 	co_vm_set_room_notify(e->vm, count_room, e);
 	if (in_ring) {
 		gpa = in_ring_init(e->g, &e->in);
-		assert_int_equal(guest_op(e, CO_OP_QUEUE_SETUP,
-					  CO_QUEUE_COCON_IN, gpa, RING_LOG2),
-				 CO_ST_OK);
+		assert_int_equal(co_test_one_op(e->g, CO_OP_QUEUE_SETUP,
+						CO_QUEUE_COCON_IN, gpa,
+						RING_LOG2), CO_ST_OK);
 	}
 	return e;
 }
 
 static void env_free(struct env *e)
 {
-	co_test_destroy(e->g);
+	co_test_finish(e->g);
 	free(e);
-	assert_int_equal(co_sim_leak_check(), 0);
-	co_sim_reset();
 }
 
 /* Post a READ buffer of @len bytes, ring the doorbell, run one NOTIFY. */
@@ -482,7 +456,7 @@ static uint64_t guest_read(struct env *e, uint64_t id, uint32_t len)
 
 	post_read(&e->in, id, gpa, len);
 	co_test_doorbell(e->g, CO_QUEUE_COCON_IN);
-	assert_int_equal(guest_op(e, CO_OP_NOTIFY, 0, 0, 0), CO_ST_OK);
+	assert_int_equal(guest_op(e, CO_OP_NOTIFY), CO_ST_OK);
 	return gpa;
 }
 
@@ -506,7 +480,7 @@ static void test_argument_errors(void **state)
 	struct co_test_guest *g;
 	uint8_t big[MBOX + 1] = { 0 };
 
-	assert_int_equal(co_test_create(base_args, step, NULL, &g), 0);
+	assert_int_equal(co_test_create(base_args, co_test_step_one_op, NULL, &g), 0);
 	assert_int_equal(co_vm_post_input(NULL, "a", 1, 0), -CO_EINVAL);
 	assert_int_equal(co_vm_post_input(g->vm, NULL, 1, 0), -CO_EINVAL);
 	assert_int_equal(co_vm_post_input(g->vm, "a", 1, 0x2), -CO_EINVAL);
@@ -526,9 +500,7 @@ static void test_argument_errors(void **state)
 	assert_int_equal(co_vm_reset(g->vm), 0);
 	assert_int_equal(co_vm_post_input(g->vm, big, MBOX, CO_POST_ALL), MBOX);
 	/* And destroying it with posts waiting leaks nothing. */
-	co_test_destroy(g);
-	assert_int_equal(co_sim_leak_check(), 0);
-	co_sim_reset();
+	co_test_finish(g);
 }
 
 static void test_full_mailbox_and_room(void **state)
@@ -547,15 +519,15 @@ static void test_full_mailbox_and_room(void **state)
 	assert_int_equal(e->notifications, 0);
 
 	/* ...the console takes its 4 KiB at the next pass: room, told once. */
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(e->notifications, 1);
 	assert_int_equal(co_vm_post_input(e->vm, stream + MBOX, MBOX,
 					  CO_POST_ALL), MBOX);
 	/* Both full now: passes move nothing and notify nobody. */
 	assert_int_equal(co_vm_post_input(e->vm, stream + 2 * MBOX, 1, 0),
 			 -CO_EBUSY);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(e->notifications, 1);
 
 	/*
@@ -564,12 +536,12 @@ static void test_full_mailbox_and_room(void **state)
 	 */
 	gpa = guest_read(e, 7, COCON_RING);
 	reap_bytes(e, 7, gpa, stream, COCON_RING);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(e->notifications, 2);
 	assert_int_equal(co_vm_post_input(e->vm, stream + 2 * MBOX, MBOX, 0), MBOX);
 	gpa = guest_read(e, 8, MBOX);
 	reap_bytes(e, 8, gpa, stream + COCON_RING, MBOX);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	gpa = guest_read(e, 9, MBOX);
 	reap_bytes(e, 9, gpa, stream + COCON_RING + MBOX, MBOX);
 	/* Nobody was refused since: no call. */
@@ -579,7 +551,7 @@ static void test_full_mailbox_and_room(void **state)
 	co_vm_set_room_notify(e->vm, NULL, NULL);
 	assert_int_equal(co_vm_post_input(e->vm, stream, MBOX, 0), MBOX);
 	assert_int_equal(co_vm_post_input(e->vm, stream, 1, 0), -CO_EBUSY);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(e->notifications, 2);
 	free(stream);
 	env_free(e);
@@ -609,7 +581,7 @@ static void test_input_wraps(void **state)
 		if (taken > 0)
 			off += (size_t)taken;
 		/* Let the console fill, then read it in 1000-byte steps. */
-		guest_op(e, CO_OP_YIELD, 0, 0, 0);
+		guest_op(e, CO_OP_YIELD);
 		gpa = guest_read(e, id, n);
 		reap_bytes(e, id++, gpa, stream + want, n);
 		want += n;
@@ -658,16 +630,16 @@ static void test_power_events(void **state)
 	assert_int_equal(co_vm_post_power(e->vm, CO_POWER_SHUTDOWN), 0);
 	assert_int_equal(sh->power_event, CO_POWER_NONE);
 	assert_false(co_test_irq_take(e->g, CO_IRQ_POWER));
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(sh->power_event, CO_POWER_SHUTDOWN);
 	assert_true(co_test_irq_take(e->g, CO_IRQ_POWER));
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_false(co_test_irq_take(e->g, CO_IRQ_POWER));
 
 	/* A refused event changes nothing. */
 	sh->power_event = CO_POWER_NONE;
 	assert_int_equal(co_vm_post_power(e->vm, 7), -CO_EINVAL);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(sh->power_event, CO_POWER_NONE);
 	assert_false(co_test_irq_take(e->g, CO_IRQ_POWER));
 
@@ -695,16 +667,16 @@ static void test_stopped_vm(void **state)
 
 	/* Console and mailbox both full, and one poster refused... */
 	assert_int_equal(co_vm_post_input(e->vm, junk, MBOX, 0), MBOX);
-	guest_op(e, CO_OP_YIELD, 0, 0, 0);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(co_vm_post_input(e->vm, junk, MBOX, 0), MBOX);
 	assert_int_equal(co_vm_post_input(e->vm, junk, 1, 0), -CO_EBUSY);
 	assert_int_equal(e->notifications, 0);
 
 	/* ...is woken when the guest stops, and learns it stopped. */
-	e->op = CO_OP_TERMINATE;
-	e->p[0] = CO_TERM_POWEROFF;
-	e->p[1] = 5;
-	e->p[2] = 0;
+	e->g->next_op = CO_OP_TERMINATE;
+	e->g->next_p[0] = CO_TERM_POWEROFF;
+	e->g->next_p[1] = 5;
+	e->g->next_p[2] = 0;
 	assert_int_equal(co_vm_run(e->vm, &exit), 0);
 	assert_int_equal(exit.reason, CO_TERM_POWEROFF);
 	assert_int_equal(exit.code, 5);
