@@ -17,7 +17,25 @@ struct co_host_spinlock {
 	pthread_mutex_t m;
 };
 
-static int errorcheck_init(pthread_mutex_t *m)
+static void check(int err, const char *what)
+{
+	if (!err)
+		return;
+	/* Recursion or unlocking someone else's mutex: a monitor bug. */
+	co_sim_logf(CO_LOG_ERROR, "sim: mutex %s failed (%d)", what, err);
+	abort();
+}
+
+/* Memory of @size for a lock object, or NULL (a planned fault, too). */
+static void *lock_alloc(size_t size)
+{
+	if (co_sim_fault_check(CO_SIM_FAULT_OBJECT))
+		return NULL;
+	return malloc(size);
+}
+
+/* Set up @m, counted as @kind; false if it cannot be. */
+static bool lock_init(pthread_mutex_t *m, enum co_sim_obj kind)
 {
 	pthread_mutexattr_t attr;
 	int err;
@@ -26,33 +44,26 @@ static int errorcheck_init(pthread_mutex_t *m)
 	pthread_mutexattr_settype(&attr, PTHREAD_MUTEX_ERRORCHECK);
 	err = pthread_mutex_init(m, &attr);
 	pthread_mutexattr_destroy(&attr);
-	return err;
+	if (!err)
+		co_sim_count(kind, 1);
+	return !err;
+}
+
+static void lock_fini(pthread_mutex_t *m, enum co_sim_obj kind)
+{
+	check(pthread_mutex_destroy(m), "destroy");
+	co_sim_count(kind, -1);
 }
 
 struct co_host_mutex *co_host_mutex_create(void)
 {
-	struct co_host_mutex *m;
+	struct co_host_mutex *m = lock_alloc(sizeof(*m));
 
-	if (co_sim_fault_check(CO_SIM_FAULT_OBJECT))
-		return NULL;
-	m = malloc(sizeof(*m));
-	if (!m)
-		return NULL;
-	if (errorcheck_init(&m->m)) {
+	if (m && !lock_init(&m->m, CO_SIM_OBJ_MUTEXES)) {
 		free(m);
-		return NULL;
+		m = NULL;
 	}
-	co_sim_count(CO_SIM_OBJ_MUTEXES, 1);
 	return m;
-}
-
-static void check(int err, const char *what)
-{
-	if (!err)
-		return;
-	/* Recursion or unlocking someone else's mutex: a monitor bug. */
-	co_sim_logf(CO_LOG_ERROR, "sim: mutex %s failed (%d)", what, err);
-	abort();
 }
 
 void co_host_mutex_lock(struct co_host_mutex *m)
@@ -69,25 +80,18 @@ void co_host_mutex_destroy(struct co_host_mutex *m)
 {
 	if (!m)
 		return;
-	check(pthread_mutex_destroy(&m->m), "destroy");
-	co_sim_count(CO_SIM_OBJ_MUTEXES, -1);
+	lock_fini(&m->m, CO_SIM_OBJ_MUTEXES);
 	free(m);
 }
 
 struct co_host_spinlock *co_host_spinlock_create(void)
 {
-	struct co_host_spinlock *s;
+	struct co_host_spinlock *s = lock_alloc(sizeof(*s));
 
-	if (co_sim_fault_check(CO_SIM_FAULT_OBJECT))
-		return NULL;
-	s = malloc(sizeof(*s));
-	if (!s)
-		return NULL;
-	if (errorcheck_init(&s->m)) {
+	if (s && !lock_init(&s->m, CO_SIM_OBJ_SPINLOCKS)) {
 		free(s);
-		return NULL;
+		s = NULL;
 	}
-	co_sim_count(CO_SIM_OBJ_SPINLOCKS, 1);
 	return s;
 }
 
@@ -105,7 +109,6 @@ void co_host_spinlock_destroy(struct co_host_spinlock *s)
 {
 	if (!s)
 		return;
-	check(pthread_mutex_destroy(&s->m), "destroy");
-	co_sim_count(CO_SIM_OBJ_SPINLOCKS, -1);
+	lock_fini(&s->m, CO_SIM_OBJ_SPINLOCKS);
 	free(s);
 }
