@@ -612,6 +612,15 @@ static void act_keys(struct fz_in *in)
 		fz_fail("co_cocon_input(%zu bytes) returned %d", len, n);
 }
 
+static void act_power(struct fz_in *in)
+{
+	unsigned int event = fz_u8(in) % 4;
+	int err = co_vm_post_power(fz.vm, event);
+
+	if (err != (co_power_event_valid(event) ? 0 : -CO_EINVAL))
+		fz_fail("co_vm_post_power(%u) returned %d", event, err);
+}
+
 static void act_snap(struct fz_in *in)
 {
 	static char buf[64 * 1024];
@@ -686,7 +695,7 @@ static bool play(struct fz_in *in)
 			act_fault(in);
 			break;
 		case FZ_A_POWER:
-			co_vm_power(fz.vm, fz_u8(in) % 4);
+			act_power(in);
 			break;
 		case FZ_A_UNMASK: {
 			unsigned int line = fz_u8(in);

@@ -4,7 +4,9 @@
  * monitor decodes one operation, then serves every queue whose doorbell
  * rang (whatever the operation was), lets the devices do their host-side
  * work, and goes back in. Completions and interrupts raised meanwhile are
- * waiting in shared memory at the next entry.
+ * waiting in shared memory at the next entry. Before every entry, and at
+ * every wake-up of an idle guest, what other threads posted (mailbox.c)
+ * goes to the devices.
  */
 #include <colinux/lib.h>
 #include "internal/passage.h"
@@ -94,6 +96,8 @@ static void idle(struct co_vm *vm)
 		uint64_t deadline;
 		int err;
 
+		/* Woken by a post, perhaps: that is what it brought. */
+		co_mailbox_drain(vm);
 		devices_poll(vm);
 		if (vm->stopping || irq_deliverable(vm) || kicked(vm))
 			return;
@@ -289,6 +293,9 @@ int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit)
 	while (!vm->stopping) {
 		if (__atomic_exchange_n(&vm->kicked, false, __ATOMIC_SEQ_CST))
 			return -CO_EBUSY;
+		co_mailbox_drain(vm);
+		if (vm->stopping)
+			break;
 		co_time_record_entry(vm);
 		if (vm->cpu->enter(vm->cpu_priv, &vm->exit)) {
 			/* The back-end filled vm->exit. */
@@ -306,6 +313,7 @@ int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit)
 		devices_poll(vm);
 	}
 	vm->state = CO_VM_STOPPED;
+	co_mailbox_close(vm);
 	*exit = vm->exit;
 	return 0;
 }

@@ -12,6 +12,7 @@ set(CO_MONITOR_SOURCES
 	${CO_MONITOR_DIR}/fmt.c
 	${CO_MONITOR_DIR}/lib.c
 	${CO_MONITOR_DIR}/loader.c
+	${CO_MONITOR_DIR}/mailbox.c
 	${CO_MONITOR_DIR}/passage.c
 	${CO_MONITOR_DIR}/pgtable.c
 	${CO_MONITOR_DIR}/queue.c

@@ -189,7 +189,7 @@ void co_vm_destroy(struct co_vm *vm)
 	if (vm->wake)
 		co_host_event_destroy(vm->wake);
 	if (vm->lock)
-		co_host_mutex_destroy(vm->lock);
+		co_host_spinlock_destroy(vm->lock);
 	co_config_free(&vm->cfg);
 	co_host_free(vm);
 }
@@ -246,7 +246,7 @@ int co_vm_create(const struct co_config *cfg, const struct co_cpu_ops *cpu,
 	vm->wake = co_host_event_create();
 	if (!vm->wake)
 		goto fail;
-	vm->lock = co_host_mutex_create();
+	vm->lock = co_host_spinlock_create();
 	if (!vm->lock)
 		goto fail;
 	err = co_passage_create(vm);
@@ -284,6 +284,8 @@ int co_vm_reset(struct co_vm *vm)
 {
 	unsigned int i;
 
+	/* Posted for the old guest, or refused because it stopped. */
+	co_mailbox_reset(vm);
 	if (vm->state == CO_VM_CREATED)
 		return 0;
 	cpu_detach(vm);
@@ -366,12 +368,6 @@ struct co_queue *co_vm_queue(struct co_vm *vm, unsigned int id)
 	if (id >= CO_MAX_QUEUES)
 		return NULL;
 	return vm->queue[id];
-}
-
-void co_vm_power(struct co_vm *vm, unsigned int event)
-{
-	co_power_send(vm->power, event);
-	co_host_event_signal(vm->wake);
 }
 
 void co_vm_kick(struct co_vm *vm)

@@ -226,9 +226,10 @@ void co_cocon_set_output(struct co_device *con, co_cocon_out_fn *fn,
 }
 
 /*
- * [vm] or under the VM lock. Takes as many bytes as fit in the ring and
- * returns that count (fewer than @len when it fills up: the caller keeps
- * the rest); -CO_EBUSY when it is full and nothing could be taken.
+ * [vm] only (the mailbox drain calls it). Takes as many bytes as fit in
+ * the ring and returns that count (fewer than @len when it fills up: the
+ * caller keeps the rest); -CO_EBUSY when it is full and nothing could be
+ * taken.
  */
 int co_cocon_input(struct co_device *con, const void *bytes, size_t len)
 {
@@ -248,9 +249,6 @@ int co_cocon_input(struct co_device *con, const void *bytes, size_t len)
 		c->in[(tail + i) % COCON_IN_SIZE] = p[i];
 	c->in_len += n;
 	deliver(c);
-	/* An idling guest's thread may be asleep: let it poll us. */
-	if (c->dev.vm && c->dev.vm->wake)
-		co_host_event_signal(c->dev.vm->wake);
 	return (int)n;
 }
 

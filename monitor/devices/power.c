@@ -9,19 +9,19 @@
 
 static const struct co_device_ops power_ops;
 
-static bool valid_event(unsigned int event)
+bool co_power_event_valid(unsigned int event)
 {
 	return event == CO_POWER_CTRL_ALT_DEL || event == CO_POWER_SHUTDOWN;
 }
 
-/* [vm] or under the VM lock. */
+/* [vm]: other threads post through the mailbox (co_vm_post_power). */
 void co_power_send(struct co_device *power, unsigned int event)
 {
 	struct co_vm *vm;
 
 	if (!power || power->ops != &power_ops)
 		return;
-	if (!valid_event(event)) {
+	if (!co_power_event_valid(event)) {
 		co_warn("power: ignoring unknown event %u", event);
 		return;
 	}

@@ -54,7 +54,9 @@ int co_power_create(struct co_vm *vm, struct co_device **out);
 
 /* CO_OP_SET_TIMER lands here. */
 void co_timer_set(struct co_device *timer, uint64_t deadline_ns);
-/* co_vm_power lands here. */
+/* The mailbox's power events land here. [vm] */
 void co_power_send(struct co_device *power, unsigned int event);
+/* CO_POWER_CTRL_ALT_DEL or CO_POWER_SHUTDOWN. [any] */
+bool co_power_event_valid(unsigned int event);
 
 #endif

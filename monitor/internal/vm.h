@@ -10,6 +10,24 @@
 #include "internal/pgtable.h"
 #include "internal/ram.h"
 
+/*
+ * What other threads post for the VM (mailbox.c). Everything but @in's
+ * waiting bytes is read and written under the VM lock; those bytes are
+ * written before @len counts them and read by the VM thread only, so the
+ * drain hands them to the console without holding the lock.
+ */
+struct co_mailbox {
+	uint8_t in[CO_VM_MAILBOX_INPUT];
+	unsigned int head;		/* oldest waiting byte */
+	unsigned int len;
+	unsigned int power;		/* CO_POWER_NONE: none waiting */
+	bool refused;			/* a post was cut short: notify */
+	bool closed;			/* the VM stopped: refuse posts */
+	bool pending;			/* atomic: something to drain */
+	co_vm_notify_fn *room_fn;
+	void *room_ctx;
+};
+
 struct co_vm {
 	enum co_vm_state state;
 	struct co_config cfg;		/* our own copy */
@@ -29,7 +47,8 @@ struct co_vm {
 	struct co_device *timer, *power, *console;
 
 	struct co_host_event *wake;
-	struct co_host_mutex *lock;
+	struct co_host_spinlock *lock;	/* the VM lock: guards mbox */
+	struct co_mailbox mbox;
 	bool kicked;
 
 	/* Loaded images. */
@@ -77,6 +96,15 @@ struct co_queue *co_vm_queue(struct co_vm *vm, unsigned int id);
 /* The time record: written at boot set-up, and (not TSC-linear) per entry. */
 void co_time_record_init(struct co_vm *vm);
 void co_time_record_entry(struct co_vm *vm);
+
+/*
+ * The mailbox, VM side (mailbox.c). Drain: hand what was posted to the
+ * devices; cheap when nothing was. Close: the VM stopped, refuse posts.
+ * Reset: empty and open again. Each wakes a refused poster. [vm]
+ */
+void co_mailbox_drain(struct co_vm *vm);
+void co_mailbox_close(struct co_vm *vm);
+void co_mailbox_reset(struct co_vm *vm);
 
 /*
  * Boot set-up (boot.c): lay out the boot area at the top of RAM (boot

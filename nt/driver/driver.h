@@ -14,9 +14,9 @@
 /*
  * Everything one handle owns (FILE_OBJECT->FsContext). Control requests
  * (create, load, start, destroy) are serialised by @ctl; RUN sets
- * @running and is the VM's thread for its duration; INPUT, POWER and
- * NET_SEND only queue under @lock and kick the VM, and the RUN thread
- * hands their contents to the monitor.
+ * @running and is the VM's thread for its duration; INPUT and POWER post
+ * to the VM's mailbox under @lock (which keeps @vm alive meanwhile), and
+ * NET_SEND queues in the relay and kicks the VM.
  */
 struct co_nt_ctx {
 	KMUTEX ctl;
@@ -36,10 +36,7 @@ struct co_nt_ctx {
 	size_t con_head, con_len;
 	uint32_t con_dropped;
 
-	KSPIN_LOCK lock;		/* what other threads queue for the VM */
-	uint8_t con_in[CO_NT_INPUT_MAX * 4];
-	size_t con_in_len;
-	uint32_t power_event;		/* 0: none */
+	KSPIN_LOCK lock;		/* @vm for threads other than RUN's */
 
 	struct co_nt_relay relay;
 };

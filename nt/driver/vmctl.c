@@ -101,8 +101,6 @@ static void vm_destroy(struct co_nt_ctx *c)
 	co_vm_destroy(vm);
 	load_reset(c);
 	c->con_head = c->con_len = 0;
-	c->con_in_len = 0;
-	c->power_event = 0;
 }
 
 void co_nt_ctx_closing(struct co_nt_ctx *c)
@@ -369,43 +367,6 @@ static void console_out(void *ctx, const char *bytes, size_t len)
 		co_vm_kick(c->vm);
 }
 
-/* Hand what other threads queued to the monitor. [vm] */
-static void deliver_queued(struct co_nt_ctx *c)
-{
-	struct co_device *con = co_vm_device(c->vm, CO_DEV_COCON, 0);
-	uint8_t in[256];
-	uint32_t power;
-	size_t n;
-	KIRQL irql;
-	int taken;
-
-	KeAcquireSpinLock(&c->lock, &irql);
-	power = c->power_event;
-	c->power_event = 0;
-	KeReleaseSpinLock(&c->lock, irql);
-	if (power)
-		co_vm_power(c->vm, power);
-	for (;;) {
-		KeAcquireSpinLock(&c->lock, &irql);
-		n = CO_MIN(c->con_in_len, sizeof(in));
-		co_memcpy(in, c->con_in, n);
-		KeReleaseSpinLock(&c->lock, irql);
-		if (!n)
-			return;
-		/* Without a console the keys have nowhere to go. */
-		taken = con ? co_cocon_input(con, in, n) : (int)n;
-		if (taken <= 0)
-			return;
-		/* What the guest could not take yet stays queued, in order. */
-		KeAcquireSpinLock(&c->lock, &irql);
-		co_memmove(c->con_in, c->con_in + taken, c->con_in_len - taken);
-		c->con_in_len -= taken;
-		KeReleaseSpinLock(&c->lock, irql);
-		if ((size_t)taken < n)
-			return;
-	}
-}
-
 static size_t console_take(struct co_nt_ctx *c, uint8_t *dst, size_t room)
 {
 	size_t n = 0;
@@ -424,7 +385,6 @@ static int run_loop(struct co_nt_ctx *c, struct co_vm_exit *exit,
 	int rc;
 
 	for (;;) {
-		deliver_queued(c);
 		if (c->con_len || c->closing || c->timed_out ||
 		    co_nt_relay_pending(&c->relay))
 			return 0;
@@ -508,52 +468,72 @@ out:
 	return sizeof(*r);
 }
 
-/* ---- queued input ------------------------------------------------------- */
+/* ---- posted input --------------------------------------------------------- */
+
+/*
+ * INPUT and POWER go straight into the VM's mailbox, from this thread,
+ * whether or not a RUN is in progress; the RUN thread's co_vm_run hands
+ * them to the guest. Under @lock so that DESTROY cannot free the VM
+ * meanwhile (the mailbox takes posts at DISPATCH_LEVEL).
+ */
+static int post_input(struct co_nt_ctx *c, const uint8_t *bytes, uint32_t len)
+{
+	KIRQL irql;
+	int rc = -CO_ESTATE;
+
+	KeAcquireSpinLock(&c->lock, &irql);
+	if (c->vm)
+		rc = co_vm_post_input(c->vm, bytes, len, CO_POST_ALL);
+	KeReleaseSpinLock(&c->lock, irql);
+	return rc;
+}
+
+static int post_power(struct co_nt_ctx *c, uint32_t event)
+{
+	KIRQL irql;
+	int rc = -CO_ESTATE;
+
+	KeAcquireSpinLock(&c->lock, &irql);
+	if (c->vm)
+		rc = co_vm_post_power(c->vm, event);
+	KeReleaseSpinLock(&c->lock, irql);
+	return rc;
+}
 
 static size_t do_input(struct co_nt_ctx *c, void *buf, size_t in_len)
 {
 	const struct co_nt_input *q = buf;
-	size_t room;
-	KIRQL irql;
-	int rc = 0;
+	int rc;
 
 	if (in_len < sizeof(*q) || q->len > CO_NT_INPUT_MAX ||
 	    in_len != sizeof(*q) + q->len)
 		return reply_text(c, buf, -CO_EINVAL, "input: wrong request size");
 	if (!c->vm)
 		return reply_text(c, buf, -CO_ESTATE, "input: no VM on this handle");
-	KeAcquireSpinLock(&c->lock, &irql);
-	room = sizeof(c->con_in) - c->con_in_len;
-	if (q->len > room) {
-		rc = -CO_EBUSY;
-	} else {
-		co_memcpy(c->con_in + c->con_in_len, q->bytes, q->len);
-		c->con_in_len += q->len;
-	}
-	KeReleaseSpinLock(&c->lock, irql);
-	ctx_kick(c);
-	return rc ? reply_text(c, buf, rc, "input: the guest is not reading; try again") :
-		    reply(c, buf, 0);
+	/* All or nothing: the daemon sends the whole request again. */
+	rc = post_input(c, q->bytes, q->len);
+	if (rc == -CO_EBUSY)
+		return reply_text(c, buf, rc, "input: the guest is not reading; try again");
+	if (rc == -CO_ESTATE)
+		return reply_text(c, buf, rc, "input: the VM has stopped");
+	return reply(c, buf, rc < 0 ? rc : 0);
 }
 
 static size_t do_power(struct co_nt_ctx *c, void *buf, size_t in_len)
 {
 	const struct co_nt_power *q = buf;
-	uint32_t event;
-	KIRQL irql;
+	int rc;
 
 	if (in_len != sizeof(*q))
 		return reply_text(c, buf, -CO_EINVAL, "power: wrong request size");
-	event = q->event;
 	if (!c->vm)
 		return reply_text(c, buf, -CO_ESTATE, "power: no VM on this handle");
-	if (event != CO_POWER_CTRL_ALT_DEL && event != CO_POWER_SHUTDOWN)
-		return reply_text(c, buf, -CO_EINVAL, "power: unknown event");
-	KeAcquireSpinLock(&c->lock, &irql);
-	c->power_event = event;
-	KeReleaseSpinLock(&c->lock, irql);
-	ctx_kick(c);
-	return reply(c, buf, 0);
+	rc = post_power(c, q->event);
+	if (rc == -CO_EINVAL)
+		return reply_text(c, buf, rc, "power: unknown event");
+	if (rc == -CO_ESTATE)
+		return reply_text(c, buf, rc, "power: the VM has stopped");
+	return reply(c, buf, rc);
 }
 
 static size_t do_net_send(struct co_nt_ctx *c, void *buf, size_t in_len)

@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Mutexes (KMUTEX) and the VM's auto-reset wake-up event (KEVENT). */
+/*
+ * Mutexes (KMUTEX), spinlocks (KSPIN_LOCK) and the VM's auto-reset wake-up
+ * event (KEVENT).
+ */
 #include "nt_host.h"
 
 struct co_host_mutex {
 	KMUTEX m;
+};
+
+/* The IRQL to go back to is the holder's, kept with the lock. */
+struct co_host_spinlock {
+	KSPIN_LOCK lock;
+	KIRQL irql;
 };
 
 struct co_host_event {
@@ -32,6 +41,33 @@ void co_host_mutex_unlock(struct co_host_mutex *m)
 void co_host_mutex_destroy(struct co_host_mutex *m)
 {
 	co_host_free(m);
+}
+
+struct co_host_spinlock *co_host_spinlock_create(void)
+{
+	struct co_host_spinlock *s = co_host_alloc(sizeof(*s));
+
+	if (s)
+		KeInitializeSpinLock(&s->lock);
+	return s;
+}
+
+void co_host_spin_lock(struct co_host_spinlock *s)
+{
+	KIRQL irql;
+
+	KeAcquireSpinLock(&s->lock, &irql);
+	s->irql = irql;
+}
+
+void co_host_spin_unlock(struct co_host_spinlock *s)
+{
+	KeReleaseSpinLock(&s->lock, s->irql);
+}
+
+void co_host_spinlock_destroy(struct co_host_spinlock *s)
+{
+	co_host_free(s);
 }
 
 struct co_host_event *co_host_event_create(void)

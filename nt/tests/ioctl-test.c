@@ -3,7 +3,8 @@
  * ioctl-test.exe KERNEL: drives colinux.sys through its IOCTLs and checks
  * that every malformed request is refused, that a VM is reachable only
  * through the handle that created it, that images must arrive in order,
- * and that closing a handle frees every page and heap block the VM had.
+ * that console input is taken whole or refused, and that closing a
+ * handle frees every page and heap block the VM had.
  * Runs wherever the driver runs (ci/build-nt: under Wine). Exit 0 when
  * every check passed.
  */
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <colinux/config.h>
+#include <colinux/monitor.h>
 #include <colinux/nt/ioctl.h>
 
 static int failures, checks;
@@ -231,6 +233,50 @@ static void bad_requests(HANDLE a)
 	free(fr);
 }
 
+/*
+ * INPUT and POWER go into the VM's mailbox, which takes posts before the
+ * VM runs: whole requests until it is full, then -CO_EBUSY (the daemon
+ * retries), never part of one.
+ */
+static void posted_input(HANDLE a, HANDLE b)
+{
+	struct {
+		struct co_nt_input h;
+		uint8_t bytes[CO_NT_INPUT_MAX];
+	} q;
+	struct co_nt_power pw = { CO_POWER_SHUTDOWN, 0 };
+	struct co_nt_reply r;
+	unsigned int i, fit = CO_VM_MAILBOX_INPUT / CO_NT_INPUT_MAX;
+	int err = 0;
+
+	memset(&q, 'k', sizeof(q));
+	q.h.pad = 0;
+	for (i = 0; i < 2; i++) {
+		q.h.len = i;
+		CHECK(req(a, CO_NT_IOC_INPUT, &q, sizeof(q.h) + i, &r) == 0,
+		      "INPUT of %u bytes taken: %s", i, r.text);
+	}
+	/* One byte in: the last full request does not fit. */
+	q.h.len = CO_NT_INPUT_MAX;
+	for (i = 0; i + 1 < fit && !err; i++)
+		err = req(a, CO_NT_IOC_INPUT, &q, sizeof(q), &r);
+	CHECK(!err, "%u full INPUT requests taken: %d %s", fit - 1, err, r.text);
+	CHECK(req(a, CO_NT_IOC_INPUT, &q, sizeof(q), &r) == -CO_EBUSY &&
+	      strstr(r.text, "try again"),
+	      "INPUT that does not fit whole refused: %s", r.text);
+	q.h.len = CO_NT_INPUT_MAX - 1;
+	CHECK(req(a, CO_NT_IOC_INPUT, &q, sizeof(q.h) + q.h.len, &r) == 0,
+	      "INPUT that fits exactly taken: %s", r.text);
+	q.h.len = 1;
+	CHECK(req(a, CO_NT_IOC_INPUT, &q, sizeof(q.h) + 1, &r) == -CO_EBUSY,
+	      "INPUT into a full mailbox refused: %s", r.text);
+	CHECK(req(a, CO_NT_IOC_POWER, &pw, sizeof(pw), &r) == 0,
+	      "POWER taken: %s", r.text);
+	CHECK(req(b, CO_NT_IOC_INPUT, &q, sizeof(q.h) + 1, &r) == -CO_ESTATE &&
+	      req(b, CO_NT_IOC_POWER, &pw, sizeof(pw), &r) == -CO_ESTATE,
+	      "INPUT and POWER without a VM refused: %s", r.text);
+}
+
 int main(int argc, char **argv)
 {
 	struct co_nt_info base, now;
@@ -274,6 +320,7 @@ int main(int argc, char **argv)
 
 	bad_loads(a, k, klen);
 	bad_requests(a);
+	posted_input(a, b);
 	half = klen / 2;
 	CHECK(load(a, CO_NT_LOAD_KERNEL, klen, 0, k, (uint32_t)half, &r) == 0 &&
 	      load(a, CO_NT_LOAD_KERNEL, klen, half, k + half,

@@ -154,7 +154,7 @@ void serial_write(const char *s, size_t len);
 /* Received bytes, left in the buffer until consumed. */
 size_t serial_peek(char *buf, size_t max);
 void serial_consume(size_t n);
-/* Drain the UART; kicks the VM when input arrived. */
+/* Drain the UART and post what came to the VM (bare_console_input). */
 void serial_poll(void);
 /* Input can arrive that the guest waits for (an interactive console). */
 extern bool bare_console_is_source;
@@ -264,7 +264,7 @@ extern uint64_t bare_xbreak_trip;
 /* Trips, checks, ticks and forwarded interrupts, on the console. */
 void bare_cpu_report(void);
 
-/* Set by the console's receive side; the main loop kicks the VM. */
-void bare_kick_vm(void);
+/* The console's receive side: post waiting bytes to the running VM. */
+void bare_console_input(void);
 
 #endif

@@ -74,10 +74,11 @@ static bool serial_drain(void)
 	return got;
 }
 
+/* Bytes the mailbox had no room for last time are offered again. */
 void serial_poll(void)
 {
-	if (serial_drain())
-		bare_kick_vm();
+	serial_drain();
+	bare_console_input();
 }
 
 size_t serial_peek(char *buf, size_t max)

@@ -27,15 +27,35 @@
 
 void bare_main(uint32_t magic, uint32_t info);
 
-static struct co_vm *the_vm;
+/* Set while the VM runs; read by the timer interrupt's console input. */
+static struct co_vm *volatile the_vm;
 uint8_t bare_stack[64 * 1024] __attribute__((aligned(16)));
 extern uint8_t bare_stack_top[];
 __asm__(".globl bare_stack_top\n.set bare_stack_top, bare_stack + 65536");
 
-void bare_kick_vm(void)
+/*
+ * Keyboard bytes into the VM's mailbox, as many as it takes now; the rest
+ * stays in the UART buffer for the next tick. Called from the timer
+ * interrupt and from waits: the mailbox takes posts in any context, and
+ * interrupts stay off from peek to consume so that the interrupt cannot
+ * post the same bytes again in between.
+ */
+void bare_console_input(void)
 {
-	if (the_vm)
-		co_vm_kick(the_vm);
+	struct co_vm *vm = the_vm;
+	char buf[256];
+	uint64_t f;
+	size_t n;
+	int taken;
+
+	if (!vm)
+		return;
+	f = irq_save();
+	n = serial_peek(buf, sizeof(buf));
+	taken = n ? co_vm_post_input(vm, buf, n, 0) : 0;
+	if (taken > 0)
+		serial_consume((size_t)taken);
+	irq_restore(f);
 }
 
 static void console_out(void *ctx, const char *bytes, size_t len)
@@ -139,28 +159,11 @@ static int exit_status(const struct co_vm_exit *e)
 	return co_term_exit_status(e->reason, e->code) & 0x7f;
 }
 
-/* Keyboard bytes into the console, as many as it takes now. */
-static void feed_input(struct co_vm *vm)
-{
-	struct co_device *con = co_vm_device(vm, CO_DEV_COCON, 0);
-	char buf[256];
-	size_t n = serial_peek(buf, sizeof(buf));
-	int taken;
-
-	if (!n || !con)
-		return;
-	taken = co_cocon_input(con, buf, n);
-	if (taken > 0)
-		serial_consume((size_t)taken);
-}
-
 static int run(struct co_vm *vm, struct co_vm_exit *exit)
 {
 	int err;
 
 	for (;;) {
-		/* Typed before the VM ran, or more than the console took. */
-		feed_input(vm);
 		err = co_vm_run(vm, exit);
 		if (!err)
 			return 0;

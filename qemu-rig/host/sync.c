@@ -1,14 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Synchronisation on a single CPU with one thread: a mutex is a flag
- * (taking a held one is a bug, reported), an event is a flag the waiter
- * polls between interrupts. While it waits, the host runs due timers (on
+ * (taking a held one is a bug, reported), a spinlock is the same flag with
+ * interrupts off while it is held (so an interrupt handler may take it),
+ * an event is a flag the waiter polls between interrupts. While it waits, the host runs due timers (on
  * the tick) and polls the NICs and the console.
  */
 #include "bare.h"
 
 struct co_host_mutex {
 	bool held;
+};
+
+struct co_host_spinlock {
+	bool held;
+	uint64_t flags;		/* the holder's interrupt flag */
 };
 
 struct co_host_event {
@@ -40,6 +46,36 @@ void co_host_mutex_unlock(struct co_host_mutex *m)
 void co_host_mutex_destroy(struct co_host_mutex *m)
 {
 	co_host_free(m);
+}
+
+struct co_host_spinlock *co_host_spinlock_create(void)
+{
+	return co_host_zalloc(sizeof(struct co_host_spinlock));
+}
+
+void co_host_spin_lock(struct co_host_spinlock *s)
+{
+	uint64_t f = irq_save();
+
+	if (s->held)
+		bare_panic("spinlock %p taken twice on the only CPU", (void *)s);
+	s->held = true;
+	s->flags = f;
+}
+
+void co_host_spin_unlock(struct co_host_spinlock *s)
+{
+	uint64_t f = s->flags;
+
+	if (!s->held)
+		bare_panic("spinlock %p released but not held", (void *)s);
+	s->held = false;
+	irq_restore(f);
+}
+
+void co_host_spinlock_destroy(struct co_host_spinlock *s)
+{
+	co_host_free(s);
 }
 
 struct co_host_event *co_host_event_create(void)

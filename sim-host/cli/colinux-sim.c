@@ -69,47 +69,100 @@ static void terminal_raw(void)
 	tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw);
 }
 
-/* Keyboard bytes travel from the reader thread to the VM thread. */
-static struct {
-	pthread_mutex_t lock;
-	char buf[1024];
-	size_t len;
-	bool quit;
-	bool eof;
-} input = { .lock = PTHREAD_MUTEX_INITIALIZER };
-
+/*
+ * The reader thread posts keyboard bytes straight into the VM's mailbox.
+ * While the mailbox is full (the guest is not reading) it stops reading
+ * the terminal and waits for the monitor's room notification, so the
+ * host loses nothing typed or pasted. Quitting and end of input are for
+ * the main thread, which the reader kicks out of co_vm_run.
+ */
 struct reader_ctx {
 	struct co_vm *vm;
 	bool raw;
+	pthread_mutex_t lock;
+	pthread_cond_t room_cond;
+	bool room;		/* a room notification came */
+	bool quit;		/* atomic: Ctrl-] */
+	bool eof;		/* atomic: end of input */
 };
+
+/* The monitor's room notification, on the VM thread. */
+static void reader_room(void *arg)
+{
+	struct reader_ctx *rc = arg;
+
+	pthread_mutex_lock(&rc->lock);
+	rc->room = true;
+	pthread_cond_signal(&rc->room_cond);
+	pthread_mutex_unlock(&rc->lock);
+}
+
+static void unlock_on_cancel(void *arg)
+{
+	pthread_mutex_unlock(arg);
+}
+
+static void wait_room(struct reader_ctx *rc)
+{
+	pthread_mutex_lock(&rc->lock);
+	pthread_cleanup_push(unlock_on_cancel, &rc->lock);
+	while (!rc->room)
+		pthread_cond_wait(&rc->room_cond, &rc->lock);
+	pthread_cleanup_pop(1);
+}
+
+/* All of @len bytes into the mailbox, in order; false once the VM stopped. */
+static bool post_all(struct reader_ctx *rc, const char *p, size_t len)
+{
+	int n, cancel;
+
+	while (len) {
+		/* Cleared first: a notification from here on means room. */
+		pthread_mutex_lock(&rc->lock);
+		rc->room = false;
+		pthread_mutex_unlock(&rc->lock);
+		/* Not cancelled halfway through the monitor's code. */
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
+		n = co_vm_post_input(rc->vm, p, len, 0);
+		pthread_setcancelstate(cancel, NULL);
+		if (n == -CO_EBUSY) {
+			wait_room(rc);
+			continue;
+		}
+		if (n < 0)
+			return false;
+		p += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
 
 static void *reader_main(void *arg)
 {
 	struct reader_ctx *rc = arg;
-	char c[64];
+	char c[256];
 
 	for (;;) {
 		ssize_t n = read(STDIN_FILENO, c, sizeof(c));
-		ssize_t i;
+		ssize_t keys = 0;
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		pthread_mutex_lock(&input.lock);
 		if (n <= 0) {
-			input.eof = true;
-		} else {
-			for (i = 0; i < n; i++) {
-				if (rc->raw && c[i] == ESCAPE_KEY)
-					input.quit = true;
-				else if (input.len < sizeof(input.buf))
-					input.buf[input.len++] = c[i];
-			}
+			__atomic_store_n(&rc->eof, true, __ATOMIC_SEQ_CST);
+			break;
 		}
-		pthread_mutex_unlock(&input.lock);
-		co_vm_kick(rc->vm);
-		if (n <= 0 || input.quit)
-			return NULL;
+		while (keys < n && !(rc->raw && c[keys] == ESCAPE_KEY))
+			keys++;
+		if (!post_all(rc, c, (size_t)keys))
+			return NULL;	/* the guest stopped */
+		if (keys < n) {
+			__atomic_store_n(&rc->quit, true, __ATOMIC_SEQ_CST);
+			break;
+		}
 	}
+	co_vm_kick(rc->vm);
+	return NULL;
 }
 
 static void console_out(void *ctx, const char *bytes, size_t len)
@@ -310,17 +363,23 @@ static void print_stats(struct co_vm *vm, double seconds)
 
 static int run_vm(struct co_vm *vm, bool interactive)
 {
-	struct reader_ctx rc = { .vm = vm, .raw = interactive };
+	struct reader_ctx rc = {
+		.vm = vm, .raw = interactive,
+		.lock = PTHREAD_MUTEX_INITIALIZER,
+		.room_cond = PTHREAD_COND_INITIALIZER,
+	};
 	struct co_device *con = co_vm_device(vm, CO_DEV_COCON, 0);
 	struct co_vm_exit exit;
 	pthread_t reader;
-	bool have_reader = false;
-	int err;
+	bool have_reader = false, source = false;
+	int err, ret;
 
 	co_cocon_set_output(con, console_out, NULL);
 	if (interactive) {
 		terminal_raw();
 		co_sim_external_source(true);
+		source = true;
+		co_vm_set_room_notify(vm, reader_room, &rc);
 		have_reader = !pthread_create(&reader, NULL, reader_main, &rc);
 	}
 	for (;;) {
@@ -329,32 +388,39 @@ static int run_vm(struct co_vm *vm, bool interactive)
 			break;
 		if (err != -CO_EBUSY) {
 			fprintf(stderr, "colinux-sim: run failed: %s\n", co_strerror(err));
-			return CO_EXIT_HOST;
+			ret = CO_EXIT_HOST;
+			goto out;
 		}
-		pthread_mutex_lock(&input.lock);
-		if (input.len)
-			co_cocon_input(con, input.buf, input.len);
-		input.len = 0;
-		if (input.quit || input.eof) {
+		/* Nobody types any more: the guest may now be deadlocked. */
+		if (source && (__atomic_load_n(&rc.quit, __ATOMIC_SEQ_CST) ||
+			       __atomic_load_n(&rc.eof, __ATOMIC_SEQ_CST))) {
 			co_sim_external_source(false);
-			if (input.quit) {
-				pthread_mutex_unlock(&input.lock);
-				terminal_restore();
-				fprintf(stderr, "\r\ncolinux-sim: quit (Ctrl-])\n");
-				return 0;
-			}
+			source = false;
 		}
-		pthread_mutex_unlock(&input.lock);
+		if (__atomic_load_n(&rc.quit, __ATOMIC_SEQ_CST)) {
+			terminal_restore();
+			fprintf(stderr, "\r\ncolinux-sim: quit (Ctrl-])\n");
+			ret = 0;
+			goto out;
+		}
 	}
-	if (have_reader)
-		pthread_cancel(reader);
 	terminal_restore();
 	fprintf(stderr, "\ncolinux-sim: guest stopped: %s%s%s", co_term_reason_name(exit.reason),
 		exit.text[0] ? ": " : "", exit.text);
 	if (exit.reason == CO_TERM_POWEROFF)
 		fprintf(stderr, " (exit code %d)", exit.code);
 	fprintf(stderr, "\n");
-	return co_term_exit_status(exit.reason, exit.code);
+	ret = co_term_exit_status(exit.reason, exit.code);
+out:
+	/* The reader posts to the VM: it must be gone before the VM is. */
+	if (have_reader) {
+		pthread_cancel(reader);
+		pthread_join(reader, NULL);
+	}
+	co_vm_set_room_notify(vm, NULL, NULL);
+	if (source)
+		co_sim_external_source(false);
+	return ret;
 }
 
 int main(int argc, char **argv)

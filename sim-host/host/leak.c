@@ -16,6 +16,7 @@ static const char *const obj_names[CO_SIM_OBJ_NR] = {
 	[CO_SIM_OBJ_EVENTS]	= "events",
 	[CO_SIM_OBJ_TIMERS]	= "timers",
 	[CO_SIM_OBJ_NETS]	= "network back-ends",
+	[CO_SIM_OBJ_SPINLOCKS]	= "spinlocks",
 };
 
 void co_sim_count(enum co_sim_obj obj, int64_t delta)

@@ -7,6 +7,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sim/sim.h>
+
 #include "co_kernel_elf.h"
 #include "co_test.h"
 #include <colinux/lib.h>
@@ -191,6 +193,32 @@ int co_test_run(struct co_test_guest *g, struct co_vm_exit *exit)
 
 	assert_int_equal(err, 0);
 	return exit->reason;
+}
+
+void co_test_finish(struct co_test_guest *g)
+{
+	co_test_destroy(g);
+	assert_int_equal(co_sim_leak_check(), 0);
+	co_sim_reset();
+}
+
+void co_test_step_one_op(struct co_test_guest *g, unsigned int entry)
+{
+	co_test_op(g, g->next_op, g->next_p[0], g->next_p[1], g->next_p[2]);
+	co_vm_kick(g->vm);
+}
+
+int32_t co_test_one_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
+		       uint64_t p1, uint64_t p2)
+{
+	struct co_vm_exit exit;
+
+	g->next_op = op;
+	g->next_p[0] = p0;
+	g->next_p[1] = p1;
+	g->next_p[2] = p2;
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_EBUSY);
+	return g->sh->result;
 }
 
 void co_test_op(struct co_test_guest *g, uint32_t op, uint64_t p0,

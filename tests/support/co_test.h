@@ -31,6 +31,9 @@ struct co_test_guest {
 	unsigned int entries;
 	unsigned int max_entries;	/* budget: past it, CO_TERM_HUNG */
 	bool attached;
+	/* What co_test_step_one_op issues next (set by co_test_one_op). */
+	uint32_t next_op;
+	uint64_t next_p[3];
 };
 
 /* The CPU back-end tests hand to co_vm_create. */
@@ -55,6 +58,18 @@ struct co_cpu_host;
 void co_test_set_host(const struct co_cpu_host *h);
 /* Run to the end; returns the exit reason. */
 int co_test_run(struct co_test_guest *g, struct co_vm_exit *exit);
+/* co_test_destroy, then assert that nothing leaked; resets the sim-host. */
+void co_test_finish(struct co_test_guest *g);
+
+/*
+ * One guest operation per co_vm_run, for tests that play the guest in
+ * plain sequential code between runs: boot with co_test_step_one_op as
+ * the step, then co_test_one_op issues one operation, kicks the VM back
+ * out and returns the operation's result.
+ */
+void co_test_step_one_op(struct co_test_guest *g, unsigned int entry);
+int32_t co_test_one_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
+		       uint64_t p1, uint64_t p2);
 
 /* Guest-side helpers for step functions. */
 void co_test_op(struct co_test_guest *g, uint32_t op, uint64_t p0,

@@ -80,13 +80,16 @@ static void test_events_reach_guest(void **state)
 	assert_int_equal(e->g->sh->power_event, CO_POWER_NONE);
 	assert_false(co_test_irq_take(e->g, CO_IRQ_POWER));
 
-	co_vm_power(e->g->vm, CO_POWER_CTRL_ALT_DEL);
+	/* Posted: it waits in the mailbox until the VM runs. */
+	assert_int_equal(co_vm_post_power(e->g->vm, CO_POWER_CTRL_ALT_DEL), 0);
+	assert_int_equal(e->g->sh->power_event, CO_POWER_NONE);
+	guest_op(e, CO_OP_YIELD);
 	assert_int_equal(e->g->sh->power_event, CO_POWER_CTRL_ALT_DEL);
 	assert_true(co_test_irq_take(e->g, CO_IRQ_POWER));
 
 	/* An idle guest with the line unmasked wakes up and sees it. */
 	co_test_unmask(e->g, CO_IRQ_POWER);
-	co_vm_power(e->g->vm, CO_POWER_SHUTDOWN);
+	assert_int_equal(co_vm_post_power(e->g->vm, CO_POWER_SHUTDOWN), 0);
 	guest_op(e, CO_OP_IDLE);
 	assert_true(e->seen_irq);
 	assert_int_equal(e->seen_event, CO_POWER_SHUTDOWN);
@@ -117,7 +120,10 @@ static void test_invalid_events(void **state)
 	co_power_send(e->power, CO_POWER_CTRL_ALT_DEL);
 	co_test_irq_take(e->g, CO_IRQ_POWER);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		co_vm_power(e->g->vm, bad[i]);
+		/* Refused at the mailbox, and ignored by the device. */
+		assert_int_equal(co_vm_post_power(e->g->vm, bad[i]), -CO_EINVAL);
+		guest_op(e, CO_OP_YIELD);
+		co_power_send(e->power, bad[i]);
 		/* Nothing changes for the guest... */
 		assert_int_equal(e->g->sh->power_event, CO_POWER_CTRL_ALT_DEL);
 		assert_false(co_test_irq_take(e->g, CO_IRQ_POWER));

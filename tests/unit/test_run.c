@@ -379,7 +379,7 @@ static void step_power(struct co_test_guest *g, unsigned int entry)
 	case 0:
 		co_test_unmask(g, CO_IRQ_POWER);
 		co_test_op(g, CO_OP_YIELD, 0, 0, 0);
-		co_vm_power(g->vm, CO_POWER_CTRL_ALT_DEL);
+		assert_int_equal(co_vm_post_power(g->vm, CO_POWER_CTRL_ALT_DEL), 0);
 		break;
 	case 1:
 		assert_true(co_test_irq_take(g, CO_IRQ_POWER));

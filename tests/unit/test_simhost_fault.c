@@ -94,6 +94,27 @@ static void test_object_class(void **state)
 	co_host_timer_destroy(t);
 }
 
+/* Spinlocks are objects too; taking and releasing one leaves nothing. */
+static void test_spinlock(void **state)
+{
+	struct co_host_spinlock *s;
+
+	co_sim_fault_fail_nth(CO_SIM_FAULT_OBJECT, 1, 0);
+	assert_null(co_host_spinlock_create());
+	assert_int_equal(co_sim_fault_injected(CO_SIM_FAULT_OBJECT), 1);
+	assert_int_equal(co_sim_in_use(CO_SIM_OBJ_SPINLOCKS), 0);
+	s = co_host_spinlock_create();
+	assert_non_null(s);
+	assert_int_equal(co_sim_in_use(CO_SIM_OBJ_SPINLOCKS), 1);
+	co_host_spin_lock(s);
+	co_host_spin_unlock(s);
+	co_host_spin_lock(s);
+	co_host_spin_unlock(s);
+	co_host_spinlock_destroy(s);
+	co_host_spinlock_destroy(NULL);
+	assert_int_equal(co_sim_in_use(CO_SIM_OBJ_SPINLOCKS), 0);
+}
+
 static void test_range_forever(void **state)
 {
 	unsigned int i;
@@ -225,6 +246,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_zalloc_counts_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_page_alloc_class, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_object_class, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_spinlock, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_range_forever, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_any_alloc_loop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_custom_error, setup, teardown),

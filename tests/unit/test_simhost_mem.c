@@ -400,6 +400,7 @@ static void test_heap_counted(void **state)
 
 static void test_leak_check_reports(void **state)
 {
+	struct co_host_spinlock *s;
 	struct co_host_mutex *m;
 	struct co_host_event *e;
 	char log[512];
@@ -409,18 +410,22 @@ static void test_leak_check_reports(void **state)
 	co_sim_log_capture(log, sizeof(log));
 	m = co_host_mutex_create();
 	e = co_host_event_create();
+	s = co_host_spinlock_create();
 	p = co_host_alloc(8);
 	assert_non_null(m);
 	assert_non_null(e);
+	assert_non_null(s);
 	assert_int_equal(co_sim_in_use(CO_SIM_OBJ_MUTEXES), 1);
 	assert_int_equal(co_sim_in_use(CO_SIM_OBJ_EVENTS), 1);
-	assert_int_equal(co_sim_leak_check(), 3);
+	assert_int_equal(co_sim_leak_check(), 4);
 	assert_true(co_sim_log_contains("leaked 1 mutexes"));
 	assert_true(co_sim_log_contains("leaked 1 events"));
+	assert_true(co_sim_log_contains("leaked 1 spinlocks"));
 	assert_true(co_sim_log_contains("leaked 1 heap blocks"));
 	co_host_mutex_lock(m);
 	co_host_mutex_unlock(m);
 	co_host_mutex_destroy(m);
+	co_host_spinlock_destroy(s);
 	co_host_event_destroy(e);
 	co_host_free(p);
 	co_sim_log_level(CO_LOG_WARN);

@@ -94,6 +94,20 @@ void co_host_mutex_unlock(struct co_host_mutex *m);		/* [passive] */
 void co_host_mutex_destroy(struct co_host_mutex *m);		/* [passive] */
 
 /*
+ * A lock for a few hundred instructions of work that any context may
+ * need, such as a VM's mailbox (a timer callback or another thread posts,
+ * the VM thread drains). The holder cannot be interrupted by anything
+ * that takes the same lock: NT raises to DISPATCH_LEVEL (a KSPIN_LOCK),
+ * the bare-metal host turns interrupts off. Not recursive. While holding
+ * it, take no other lock, wait for nothing, call no other host function.
+ */
+struct co_host_spinlock;
+struct co_host_spinlock *co_host_spinlock_create(void);	/* [passive] */
+void co_host_spin_lock(struct co_host_spinlock *s);		/* [any] */
+void co_host_spin_unlock(struct co_host_spinlock *s);		/* [any] */
+void co_host_spinlock_destroy(struct co_host_spinlock *s);	/* [passive] */
+
+/*
  * An auto-reset event the VM thread sleeps on while the guest idles.
  * co_host_event_wait returns 0 when signalled, -CO_ETIMEDOUT when the
  * monotonic clock reached @deadline_ns first (CO_NO_DEADLINE: wait

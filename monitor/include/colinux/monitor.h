@@ -4,6 +4,13 @@
  * NT driver and daemon, the bare-metal host): VM lifecycle, configuration,
  * the console and power. CPU back-ends see <colinux/cpu.h> as well.
  *
+ * Calling contexts as in host.h: [any], [passive], [vm]. A function
+ * marked [vm] runs on the VM's thread: the one inside co_vm_run (a CPU
+ * back-end's enter, a device's output function), or the VM's owner while
+ * no co_vm_run is in progress. Other threads reach a VM only through the
+ * [any] functions: co_vm_kick and the mailbox (co_vm_post_input,
+ * co_vm_post_power).
+ *
  * Lifecycle:
  *
  *   co_vm_create --> CREATED --load_kernel--> LOADED --start--> STARTED
@@ -99,8 +106,58 @@ enum co_vm_state co_vm_state(const struct co_vm *vm);
 /* The configuration the VM runs with (defaults the back-end chose applied). */
 const struct co_config *co_vm_config(const struct co_vm *vm);
 
-/* Power events into the guest (CO_POWER_*). [vm] or under the VM lock */
-void co_vm_power(struct co_vm *vm, unsigned int event);
+/*
+ * The mailbox: console input and power events for the guest, posted from
+ * any thread or context. The VM thread empties it under the VM lock at
+ * every pass of the run loop and whenever it wakes an idle guest, into
+ * the console and power devices; a post wakes an idle guest itself, so
+ * no kick is needed. Posts are accepted from co_vm_create on and wait
+ * until the VM runs; once it has stopped they are refused (-CO_ESTATE)
+ * until co_vm_reset, which also empties the mailbox. Nobody may post
+ * while or after co_vm_destroy runs.
+ *
+ * It holds CO_VM_MAILBOX_INPUT bytes of input: about what a terminal
+ * line discipline buffers, enough for four full NT INPUT requests. They
+ * are moved on into the console's own 4 KiB as soon as it has room, which
+ * it has while the guest keeps reading; so a full mailbox means the guest
+ * is not reading, and the front end should stop reading its terminal.
+ * One power event waits at a time; a newer one replaces it.
+ */
+#define CO_VM_MAILBOX_INPUT	4096
+
+#define CO_POST_ALL	0x1	/* co_vm_post_input: all @len bytes or none */
+
+/*
+ * Post @len bytes of console input, in order after those posted before.
+ * Returns how many were taken: all of them, or fewer when the mailbox
+ * filled up (the caller keeps the rest and posts it later). -CO_EBUSY:
+ * full, nothing taken. With CO_POST_ALL, @len or -CO_EBUSY, and
+ * -CO_ERANGE for more than CO_VM_MAILBOX_INPUT (it could never fit).
+ * -CO_ESTATE: the VM stopped. -CO_EINVAL: no VM, NULL @bytes with a
+ * length, or an unknown flag. 0 bytes: returns 0.
+ * A refused post (short count or -CO_EBUSY) arranges a room
+ * notification, so the caller can wait for it instead of polling. [any]
+ */
+int co_vm_post_input(struct co_vm *vm, const void *bytes, size_t len,
+		     unsigned int flags);
+/*
+ * Post a power event (CO_POWER_CTRL_ALT_DEL or CO_POWER_SHUTDOWN): 0,
+ * -CO_EINVAL for any other value or no VM, -CO_ESTATE once the VM
+ * stopped. [any]
+ */
+int co_vm_post_power(struct co_vm *vm, unsigned int event);
+/*
+ * Room notification: once a post has been refused, @fn(@ctx) is called
+ * as soon as the mailbox has room again, or the VM stops or is reset (a
+ * retry then finds room, or learns -CO_ESTATE): one call, however many
+ * posts were refused meanwhile, and none while nobody was refused. It
+ * runs on the VM thread (inside co_vm_run or co_vm_reset) with no
+ * monitor lock held; it may post, must not block, and must not call
+ * co_vm_run. NULL @fn: none. A call already under way may still finish
+ * after the hook is replaced. [any]
+ */
+typedef void co_vm_notify_fn(void *ctx);
+void co_vm_set_room_notify(struct co_vm *vm, co_vm_notify_fn *fn, void *ctx);
 
 /* Guest memory, for back-ends, debuggers and tests (bounds-checked). */
 int co_vm_read_gpa(struct co_vm *vm, uint64_t gpa, void *buf, size_t len);
@@ -133,7 +190,8 @@ void co_cocon_set_output(struct co_device *con, co_cocon_out_fn *fn,
 /*
  * Keyboard bytes for the guest, buffered (4 KiB) until it posts input
  * buffers. Returns how many bytes were taken (fewer: the rest did not
- * fit), or -CO_EBUSY when the buffer is full. [vm] or under the VM lock.
+ * fit), or -CO_EBUSY when the buffer is full. [vm] only: this is where
+ * the mailbox delivers; front ends post with co_vm_post_input.
  */
 int co_cocon_input(struct co_device *con, const void *bytes, size_t len);
 /*
