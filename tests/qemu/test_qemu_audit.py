@@ -12,8 +12,7 @@ from collections import namedtuple
 import qemu_rig as rig_run
 from qemu_rig import run_rig
 
-from conftest import rig  # noqa: F401  (rig is a fixture)
-from test_programs import SUMMARY_PROGRAMS, check_clean
+import tg_table
 
 EXIT_AUDIT = 76
 PASSAGE_VA = 0xffff800000000000
@@ -61,16 +60,23 @@ def failure_line(run, kind, va, func):
     return m.group(1)
 
 
-def test_audit_passes_over_every_program(rig, tmp_path):
+def test_audit_passes_over_every_program(tmp_path):
     """The whole of test=all with every device: the test guest executes
     nothing the audit watches; the passage's and the host's writes are
     seen, in their own classes, with exact MSR numbers and counts."""
     report = tmp_path / "audit.tsv"
-    run = run_rig(rig["args"] + ["test=all", "seed=11"], timeout=300,
-                  options=["--audit", "--audit-report", str(report)])
-    assert run.returncode == 0, run.describe()
-    for prog in SUMMARY_PROGRAMS:
-        check_clean(run, prog)
+    tier = rig_run.QEMU
+    progs = tier.table().group("all")
+    setup = tg_table.Setup(tier, progs, tmp_path)
+    assert setup.unavailable is None, setup.unavailable
+    with setup:
+        run = tier.run(setup.args + ["test=all", "seed=11"],
+                       sum(p.timeout for p in progs), setup.env,
+                       list(setup.options) + ["--audit", "--audit-report", str(report)])
+        assert run.returncode == 0, run.describe()
+        for p in progs:
+            tg_table.check_end(run, p)
+        setup.check_host_side(run, alone=False)
     rig_run.assert_host_clean(run)
     trips = rig_run.host_report(run)[0]
     m = re.search(r"^qemu-rig: audit: passed \(\S+/qemu-rig/audit/testguest\.whitelist\): "

@@ -366,3 +366,19 @@ void co_test_make_file(const char *path, uint64_t size, uint64_t seed)
 	}
 	assert_int_equal(fclose(f), 0);
 }
+
+int co_test_fixture_setup(void **state)
+{
+	co_sim_reset();
+	co_test_set_host(NULL);
+	return 0;
+}
+
+int co_test_fixture_teardown(void **state)
+{
+	co_test_set_host(NULL);
+	co_sim_fault_reset();
+	assert_int_equal(co_sim_leak_check(), 0);
+	co_sim_reset();
+	return 0;
+}

@@ -60,6 +60,15 @@ void co_test_set_host(const struct co_cpu_host *h);
 int co_test_run(struct co_test_guest *g, struct co_vm_exit *exit);
 /* co_test_destroy, then assert that nothing leaked; resets the sim-host. */
 void co_test_finish(struct co_test_guest *g);
+/*
+ * CMocka fixtures for a test that makes its own VMs: a reset sim-host and
+ * scripted back-end before; afterwards no fault plan left, nothing
+ * leaked.
+ */
+int co_test_fixture_setup(void **state);
+int co_test_fixture_teardown(void **state);
+#define CO_TEST(fn) cmocka_unit_test_setup_teardown(fn, co_test_fixture_setup, \
+						     co_test_fixture_teardown)
 
 /*
  * One guest operation per co_vm_run, for tests that play the guest in

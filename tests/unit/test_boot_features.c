@@ -13,22 +13,6 @@
 #include <colinux/cpu.h>
 #include <sim/sim.h>
 
-static int setup(void **state)
-{
-	co_sim_reset();
-	co_test_set_host(NULL);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	co_test_set_host(NULL);
-	co_sim_fault_reset();
-	assert_int_equal(co_sim_leak_check(), 0);
-	co_sim_reset();
-	return 0;
-}
-
 /* Yields (one entry per co_vm_run, the clock moved between them). */
 static void step_yield(struct co_test_guest *g, unsigned int entry)
 {
@@ -239,12 +223,12 @@ static void test_xcr0_rule(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_features_minimal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features_host, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_features_partial, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_entry_only, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_time_tsc_linear, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_xcr0_rule, setup, teardown),
+		CO_TEST(test_features_minimal),
+		CO_TEST(test_features_host),
+		CO_TEST(test_features_partial),
+		CO_TEST(test_time_entry_only),
+		CO_TEST(test_time_tsc_linear),
+		CO_TEST(test_xcr0_rule),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -41,19 +41,6 @@
 #define ZP_E820_TABLE		0x2d0
 #define E820_ENTRY_SIZE		20
 
-static int setup(void **state)
-{
-	co_sim_reset();
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	co_sim_fault_reset();
-	assert_int_equal(co_sim_leak_check(), 0);
-	return 0;
-}
-
 static void step_none(struct co_test_guest *g, unsigned int entry)
 {
 	co_test_terminate(g, CO_TERM_POWEROFF, 0, "");
@@ -439,14 +426,14 @@ static void test_boot_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_zero_page_fields, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_zero_page_no_initrd, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_detection, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ram_made_contiguous, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_paged_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_contiguous_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_misaligned_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_key, setup, teardown),
+		CO_TEST(test_zero_page_fields),
+		CO_TEST(test_zero_page_no_initrd),
+		CO_TEST(test_detection),
+		CO_TEST(test_ram_made_contiguous),
+		CO_TEST(test_paged_refused),
+		CO_TEST(test_no_contiguous_window),
+		CO_TEST(test_misaligned_refused),
+		CO_TEST(test_boot_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
