@@ -71,4 +71,8 @@ static inline bool co_elf_vaddr_mapped(uint64_t vaddr)
 int co_elf_entry_va(const struct co_elf *elf, uint64_t ram_base,
 		    uint64_t *va);
 
+/* The public description (<colinux/inspect.h>) of a parsed image. */
+struct co_kernel_info;
+void co_elf_describe(const struct co_elf *elf, struct co_kernel_info *ki);
+
 #endif

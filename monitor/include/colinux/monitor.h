@@ -147,4 +147,25 @@ struct co_conet_stats {
 };
 void co_conet_stats(struct co_device *net, struct co_conet_stats *st);
 
+/*
+ * One end of the loopback pair @name (ethN=loop,NAME): for a program that
+ * plays the network for a VM's conet unit, as another VM's unit would.
+ * Frames the other end sends reach @rx from co_conet_port_poll on this
+ * end; @notify ([any]) says that poll has work. A third end with the same
+ * name is -CO_EBUSY. The port is the caller's until co_conet_port_close.
+ */
+struct co_conet_port;
+int co_conet_loop_open(const char *name, co_net_rx_fn *rx,
+		       void (*notify)(void *ctx), void *ctx,
+		       struct co_conet_port **out);
+/*
+ * A frame to the other end, copied: 0; -CO_ERANGE over CO_CONET_MAX_FRAME
+ * bytes, -CO_ENOENT with no other end open, -CO_EBUSY when its inbox is
+ * full (the frame is lost, as on a wire). [any]
+ */
+int co_conet_port_send(struct co_conet_port *p, const void *frame, size_t len);
+/* Deliver the frames waiting for this end's @rx, on the caller's thread. */
+void co_conet_port_poll(struct co_conet_port *p);
+void co_conet_port_close(struct co_conet_port *p);
+
 #endif
