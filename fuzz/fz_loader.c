@@ -283,7 +283,8 @@ int fz_loader_one(const uint8_t *data, size_t size)
 	if (!rc) {
 		check_parse(&elf, klen);
 		lookup_symbols(&elf);
-		co_elf_check_fits(&elf, (uint64_t)FZ_MEM_MB << 20, err, sizeof(err));
+		co_elf_check_fits(&elf, (uint64_t)CO_SCRIPT_MEM_MB << 20, err,
+				  sizeof(err));
 	} else if (!err[0]) {
 		fz_fail("co_elf_parse failed without a message");
 	}

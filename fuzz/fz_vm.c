@@ -41,7 +41,7 @@
 #include "devices/conet.h"
 #include "fz.h"
 
-#define FZ_LIVES	2		/* VM lifetimes per input (FZ_F_RESET) */
+#define FZ_LIVES	2		/* VM lifetimes per input (CO_SCRIPT_F_RESET) */
 #define FZ_MAX_ENTRIES	(1u << 16)
 #define RING_SLOTS	(1u << CO_RING_MAX_LOG2)
 #define IMG_SIZE	(64 * 1024)
@@ -72,7 +72,7 @@ const struct fz_profile fz_profile_ops = {
 	.cobd = true, .conet = true,
 };
 
-/* What the guest knows about a request it published with FZ_A_DESC. */
+/* What the guest knows about a request it published with CO_SCRIPT_A_DESC. */
 struct shadow {
 	uint32_t idx;		/* request index (req_prod at publication) */
 	bool valid;
@@ -306,7 +306,8 @@ static uint64_t ring_gpa(unsigned int q)
 	if (fz.ring[q].up)
 		return fz.ring[q].gpa;
 	s = slot_of_queue(q);
-	return ram_base() + FZ_RING_BASE + (uint64_t)(s < 0 ? 0 : s) * FZ_RING_STRIDE;
+	return ram_base() + CO_SCRIPT_RING_BASE +
+	       (uint64_t)(s < 0 ? 0 : s) * CO_SCRIPT_RING_STRIDE;
 }
 
 static unsigned int ring_log2(unsigned int q)
@@ -317,14 +318,15 @@ static unsigned int ring_log2(unsigned int q)
 static uint64_t where_addr(struct fz_in *in, unsigned int where)
 {
 	switch (where & 3) {
-	case FZ_W_RING: {
+	case CO_SCRIPT_W_RING: {
 		unsigned int q = qsel(in);
 
-		return ring_gpa(q) + fz_u32(in) % FZ_RING_STRIDE;
+		return ring_gpa(q) + fz_u32(in) % CO_SCRIPT_RING_STRIDE;
 	}
-	case FZ_W_DATA:
-		return ram_base() + FZ_DATA_BASE + fz_u32(in) % FZ_DATA_SIZE;
-	case FZ_W_RAM:
+	case CO_SCRIPT_W_DATA:
+		return ram_base() + CO_SCRIPT_DATA_BASE +
+		       fz_u32(in) % CO_SCRIPT_DATA_SIZE;
+	case CO_SCRIPT_W_RAM:
 		return ram_base() + fz_u32(in);
 	default:
 		return fz_u64(in);
@@ -384,7 +386,7 @@ static void act_op(struct fz_in *in)
 	uint32_t op;
 	unsigned int i;
 
-	if (sel == FZ_OP_RAW)
+	if (sel == CO_SCRIPT_OP_RAW)
 		op = fz_u32(in);
 	else
 		op = CO_OP_IDLE + sel % (CO_OP_MAX - CO_OP_IDLE);
@@ -405,7 +407,8 @@ static void act_setup(struct fz_in *in)
 	p[2] = fz_u8(in) % 12;
 	where = fz_u8(in) % 4;
 	if (where == 0)
-		p[1] = ram_base() + FZ_RING_BASE + (uint64_t)s * FZ_RING_STRIDE;
+		p[1] = ram_base() + CO_SCRIPT_RING_BASE +
+		       (uint64_t)s * CO_SCRIPT_RING_STRIDE;
 	else if (where == 1)
 		p[1] = ram_base() + (uint64_t)fz_u16(in) * CO_PAGE_SIZE;
 	else if (where == 2)
@@ -434,10 +437,10 @@ static uint64_t seg_addr(struct fz_in *in, uint8_t w)
 {
 	switch (w & 3) {
 	case 0:
-		return ram_base() + FZ_DATA_BASE +
-		       (uint64_t)fz_u16(in) * 64 % FZ_DATA_SIZE;
+		return ram_base() + CO_SCRIPT_DATA_BASE +
+		       (uint64_t)fz_u16(in) * 64 % CO_SCRIPT_DATA_SIZE;
 	case 1:
-		return ram_base() + FZ_DATA_BASE +
+		return ram_base() + CO_SCRIPT_DATA_BASE +
 		       (uint64_t)(fz_u8(in) & 0x3f) * 0x10000;
 	case 2:
 		return ram_base() + fz_u32(in);
@@ -482,9 +485,10 @@ static void act_desc(struct fz_in *in)
 			read_seg(in, &table[i]);
 		for (; i < n; i++)
 			table[i] = (struct co_seg){ 0 };
-		tgpa = ram_base() + FZ_TABLE_BASE + fz.table_next;
+		tgpa = ram_base() + CO_SCRIPT_TABLE_BASE + fz.table_next;
 		fz.table_next = (fz.table_next + n * sizeof(table[0]) + 15) & ~15ULL;
-		if (fz.table_next + CO_DESC_MAX_SEGS * sizeof(table[0]) > FZ_TABLE_SIZE)
+		if (fz.table_next + CO_DESC_MAX_SEGS * sizeof(table[0]) >
+		    CO_SCRIPT_TABLE_SIZE)
 			fz.table_next = 0;
 		guest_write(tgpa, table, n * sizeof(table[0]));
 		note_buffer(tgpa, n * sizeof(table[0]));
@@ -545,7 +549,7 @@ static void act_prod(struct fz_in *in)
 static void act_bell(struct fz_in *in)
 {
 	uint8_t sel = fz_u8(in);
-	unsigned int q = sel >= FZ_BELL_RAW ? fz_u8(in) :
+	unsigned int q = sel >= CO_SCRIPT_BELL_RAW ? fz_u8(in) :
 			 fz.prof->slot[sel % fz.prof->nslots];
 
 	__atomic_fetch_or(&fz.shp->doorbell[q / 64], 1ULL << (q % 64),
@@ -630,7 +634,7 @@ static void act_snap(struct fz_in *in)
 		fz_fail("scrollback line %u of %u: %d", line, lines, err);
 }
 
-static const char *const action_names[FZ_A_NR] = {
+static const char *const action_names[CO_SCRIPT_A_NR] = {
 	"op", "setup", "write", "desc", "prod", "bell", "shared", "text",
 	"clock", "frame", "keys", "fault", "power", "unmask", "kick", "peer",
 	"snap",
@@ -643,66 +647,66 @@ static bool trace;
 static bool play(struct fz_in *in)
 {
 	while (fz_more(in)) {
-		unsigned int a = fz_u8(in) % FZ_A_NR;
+		unsigned int a = fz_u8(in) % CO_SCRIPT_A_NR;
 
 		if (trace)
 			fprintf(stderr, "fz: @%zu %s%s\n", in->pos - 1,
 				action_names[a], fz.wild ? " (wild)" : "");
 		switch (a) {
-		case FZ_A_OP:
+		case CO_SCRIPT_A_OP:
 			act_op(in);
 			return true;
-		case FZ_A_SETUP:
+		case CO_SCRIPT_A_SETUP:
 			act_setup(in);
 			return true;
-		case FZ_A_WRITE:
+		case CO_SCRIPT_A_WRITE:
 			act_write(in);
 			break;
-		case FZ_A_DESC:
+		case CO_SCRIPT_A_DESC:
 			act_desc(in);
 			break;
-		case FZ_A_PROD:
+		case CO_SCRIPT_A_PROD:
 			act_prod(in);
 			break;
-		case FZ_A_BELL:
+		case CO_SCRIPT_A_BELL:
 			act_bell(in);
 			break;
-		case FZ_A_SHARED:
+		case CO_SCRIPT_A_SHARED:
 			act_shared(in);
 			break;
-		case FZ_A_TEXT:
+		case CO_SCRIPT_A_TEXT:
 			act_text(in);
 			break;
-		case FZ_A_CLOCK:
+		case CO_SCRIPT_A_CLOCK:
 			co_sim_clock_advance(fz_value(in) & ((1ULL << 40) - 1));
 			break;
-		case FZ_A_FRAME:
+		case CO_SCRIPT_A_FRAME:
 			act_frame(in);
 			break;
-		case FZ_A_KEYS:
+		case CO_SCRIPT_A_KEYS:
 			act_keys(in);
 			break;
-		case FZ_A_FAULT:
+		case CO_SCRIPT_A_FAULT:
 			act_fault(in);
 			break;
-		case FZ_A_POWER:
+		case CO_SCRIPT_A_POWER:
 			co_vm_power(fz.vm, fz_u8(in) % 4);
 			break;
-		case FZ_A_UNMASK: {
+		case CO_SCRIPT_A_UNMASK: {
 			unsigned int line = fz_u8(in);
 
 			__atomic_fetch_and(&fz.shp->irq_mask[line / 64],
 					   ~(1ULL << (line % 64)), __ATOMIC_SEQ_CST);
 			break;
 		}
-		case FZ_A_KICK:
+		case CO_SCRIPT_A_KICK:
 			co_vm_kick(fz.vm);
 			break;
-		case FZ_A_PEER:
+		case CO_SCRIPT_A_PEER:
 			if (fz.peer && fz.peer->ops->poll)
 				fz.peer->ops->poll(fz.peer);
 			break;
-		case FZ_A_SNAP:
+		case CO_SCRIPT_A_SNAP:
 			act_snap(in);
 			break;
 		}
@@ -888,7 +892,7 @@ static void check_step(bool final)
 	}
 }
 
-/* The guest consumes every completion (FZ_F_AUTOCONS). */
+/* The guest consumes every completion (CO_SCRIPT_F_AUTOCONS). */
 static void consume_all(void)
 {
 	unsigned int qn;
@@ -942,7 +946,7 @@ static int fz_enter(void *priv, struct co_vm_exit *exit)
 		return -CO_EIO;
 	}
 	check_step(false);
-	if (fz.flags & FZ_F_AUTOCONS)
+	if (fz.flags & CO_SCRIPT_F_AUTOCONS)
 		consume_all();
 	if (!play(&fz.in)) {
 		fz.final_sent = true;
@@ -1020,7 +1024,8 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 		fz_write_file(img_rw, img_pattern, IMG_SIZE);
 		fz_write_file(img_one, img_pattern, 512);
 	}
-	build_config(prof, (fz.flags & FZ_F_PAGED) != FZ_F_PAGED, &cfg);
+	build_config(prof, (fz.flags & CO_SCRIPT_F_PAGED) != CO_SCRIPT_F_PAGED,
+		     &cfg);
 	err = co_vm_create(&cfg, &fz_cpu_ops, &fz.vm);
 	co_config_free(&cfg);
 	if (err)
@@ -1036,7 +1041,8 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 		step_start();
 		run();
 		/* co_vm_reset clears all of RAM: only when asked for. */
-		if (!fz_more(&fz.in) || (fz.flags & FZ_F_RESET) != FZ_F_RESET)
+		if (!fz_more(&fz.in) ||
+		    (fz.flags & CO_SCRIPT_F_RESET) != CO_SCRIPT_F_RESET)
 			break;
 		co_sim_fault_reset();
 		if (co_vm_reset(fz.vm))

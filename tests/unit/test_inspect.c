@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The inspection API (<colinux/inspect.h>) and the public end of a
- * loopback pair: what harnesses and debuggers see of a VM
+ * The inspection API (<colinux/inspect.h>), the operation trace and the
+ * public end of a loopback pair: what harnesses and debuggers see of a VM
  * without the private struct co_vm. Each answer is checked against what
  * the guest did (rings it set up, requests it posted) or, where only the
  * monitor knows, against the VM object itself.
@@ -24,6 +24,11 @@ struct env {
 	struct co_test_guest *g;
 	uint32_t op;
 	uint64_t p[3];
+	/* What the operation trace saw. */
+	unsigned int traced;
+	uint32_t trace_op[16];
+	uint64_t trace_p0[16];
+	struct co_vm *trace_vm;
 };
 
 static const char *const base_args[] = { "mem=16", NULL };
@@ -434,6 +439,69 @@ static void test_boot_walk_of_a_broken_table(void **state)
 	env_free(e);
 }
 
+/* ---- the operation trace ------------------------------------------------ */
+
+static void trace(void *ctx, struct co_vm *vm, uint32_t op,
+		  const uint64_t *param)
+{
+	struct env *e = ctx;
+
+	e->trace_vm = vm;
+	/* Before processing: the guest's op is still in the shared page. */
+	assert_int_equal(co_vm_shared(vm)->op, op);
+	if (e->traced < 16) {
+		e->trace_op[e->traced] = op;
+		e->trace_p0[e->traced] = param[0];
+	}
+	e->traced++;
+}
+
+static void test_op_trace(void **state)
+{
+	struct env *e = env_new(NULL);
+	struct co_vm_exit exit;
+	char err[256];
+	uint8_t *img;
+	size_t len;
+
+	co_vm_set_op_trace(e->g->vm, trace, e);
+	assert_int_equal(guest_op(e, CO_OP_YIELD, 7, 0, 0), CO_ST_OK);
+	assert_int_equal(guest_op(e, CO_OP_GET_TIME, 8, 0, 0), CO_ST_OK);
+	assert_int_equal(e->traced, 2);
+	assert_ptr_equal(e->trace_vm, e->g->vm);
+	assert_int_equal(e->trace_op[0], CO_OP_YIELD);
+	assert_int_equal(e->trace_p0[0], 7);
+	assert_int_equal(e->trace_op[1], CO_OP_GET_TIME);
+	assert_int_equal(e->trace_p0[1], 8);
+
+	/* Even an operation that stops the VM is seen, first. */
+	e->op = 0x7777;
+	e->p[0] = 9;
+	assert_int_equal(co_vm_run(e->g->vm, &exit), 0);
+	assert_int_equal(exit.reason, CO_TERM_PROTOCOL);
+	assert_int_equal(e->traced, 3);
+	assert_int_equal(e->trace_op[2], 0x7777);
+	assert_int_equal(e->trace_p0[2], 9);
+
+	/* It stays set across a reset. */
+	assert_int_equal(co_vm_reset(e->g->vm), 0);
+	img = co_test_make_elf(0, code, sizeof(code), &len);
+	assert_non_null(img);
+	assert_int_equal(co_vm_load_kernel(e->g->vm, img, len, err, sizeof(err)), 0);
+	free(img);
+	assert_int_equal(co_vm_start(e->g->vm), 0);
+	assert_int_equal(guest_op(e, CO_OP_YIELD, 10, 0, 0), CO_ST_OK);
+	assert_int_equal(e->traced, 4);
+	assert_int_equal(e->trace_p0[3], 10);
+
+	/* NULL turns it off and forgets the context. */
+	co_vm_set_op_trace(e->g->vm, NULL, e);
+	assert_null(e->g->vm->op_trace_ctx);
+	assert_int_equal(guest_op(e, CO_OP_YIELD, 0, 0, 0), CO_ST_OK);
+	assert_int_equal(e->traced, 4);
+	env_free(e);
+}
+
 /* ---- a loopback pair's public end --------------------------------------- */
 
 struct port_env {
@@ -514,6 +582,7 @@ int main(void)
 		cmocka_unit_test(test_vm_kernel_and_initrd),
 		cmocka_unit_test(test_boot_info_and_walk),
 		cmocka_unit_test(test_boot_walk_of_a_broken_table),
+		cmocka_unit_test(test_op_trace),
 		cmocka_unit_test(test_loop_port),
 	};
 

@@ -105,6 +105,21 @@ uint64_t co_vm_ram_size(const struct co_vm *vm);
 /* Look up a symbol of the loaded kernel; -CO_ENOENT if none. */
 int co_vm_symbol(const struct co_vm *vm, const char *name, uint64_t *value);
 
+/*
+ * Operation tracing, for recorders and debuggers: @fn sees every guest
+ * operation, its parameters as the guest left them in the shared page,
+ * before the monitor processes it (or the doorbells rung with it). It is
+ * called on the VM's thread from inside co_vm_run ([vm]), with the guest
+ * off the CPU: it may read guest memory and the shared page
+ * (co_vm_read_gpa, co_vm_shared, <colinux/inspect.h>), and must not
+ * write them or call co_vm_run, co_vm_reset or co_vm_destroy. One trace
+ * per VM; NULL turns it off. It stays set across co_vm_reset. Set it
+ * while the VM is not running ([vm]).
+ */
+typedef void co_vm_op_trace_fn(void *ctx, struct co_vm *vm, uint32_t op,
+			       const uint64_t param[CO_PARAMS]);
+void co_vm_set_op_trace(struct co_vm *vm, co_vm_op_trace_fn *fn, void *ctx);
+
 /* Statistics of one run. */
 struct co_vm_stats {
 	uint64_t switches;		/* guest -> host exits */
