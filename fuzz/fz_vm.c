@@ -34,11 +34,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <colinux/monitor.h>
+#include <colinux/inspect.h>
 #include <colinux/abi/ring.h>
 #include <sim/sim.h>
-#include "internal/vm.h"
-#include "devices/conet.h"
 #include "fz.h"
 
 #define FZ_LIVES	2		/* VM lifetimes per input (CO_SCRIPT_F_RESET) */
@@ -89,7 +87,7 @@ struct gring {
 	uint32_t req_prod;	/* the guest's own copy */
 	uint32_t cpl_seen;	/* completions checked so far */
 	bool clobbered;		/* the guest scribbled over it: no mirror check */
-	uint64_t completed0;	/* q->completed at the start of a step */
+	uint64_t completed0;	/* the queue's completed at the start of a step */
 	uint32_t size0;
 	struct shadow *sh;	/* RING_SLOTS entries, for profile slots */
 };
@@ -97,6 +95,7 @@ struct gring {
 struct fz {
 	const struct fz_profile *prof;
 	struct co_vm *vm;
+	struct co_device *console;
 	struct co_passage_shared *shp;
 	struct fz_in in;
 	uint8_t flags;
@@ -602,7 +601,7 @@ static void act_frame(struct fz_in *in)
 
 	len = fz_bytes(in, scratch, len);
 	if (fz.peer)
-		fz.peer->ops->send(fz.peer, scratch, len);
+		co_conet_port_send(fz.peer, scratch, len);
 }
 
 static void act_keys(struct fz_in *in)
@@ -611,7 +610,7 @@ static void act_keys(struct fz_in *in)
 	int n;
 
 	len = fz_bytes(in, scratch, len);
-	n = co_cocon_input(fz.vm->console, scratch, len);
+	n = co_cocon_input(fz.console, scratch, len);
 	if (n < 0 ? n != -CO_EBUSY : (size_t)n > len)
 		fz_fail("co_cocon_input(%zu bytes) returned %d", len, n);
 }
@@ -619,7 +618,7 @@ static void act_keys(struct fz_in *in)
 static void act_snap(struct fz_in *in)
 {
 	static char buf[64 * 1024];
-	struct co_device *con = fz.vm->console;
+	struct co_device *con = fz.console;
 	size_t size = fz_u16(in) % sizeof(buf), n;
 	unsigned int lines = co_cocon_scrollback_lines(con), line;
 	int err;
@@ -703,8 +702,8 @@ static bool play(struct fz_in *in)
 			co_vm_kick(fz.vm);
 			break;
 		case CO_SCRIPT_A_PEER:
-			if (fz.peer && fz.peer->ops->poll)
-				fz.peer->ops->poll(fz.peer);
+			if (fz.peer)
+				co_conet_port_poll(fz.peer);
 			break;
 		case CO_SCRIPT_A_SNAP:
 			act_snap(in);
@@ -728,7 +727,7 @@ static bool known_status(int32_t st)
 }
 
 /* Completions [r->cpl_seen, q->cpl_prod) of a ring the guest left alone. */
-static void check_completions(unsigned int qn, struct co_queue *q,
+static void check_completions(unsigned int qn, const struct co_queue_info *q,
 			      struct gring *r)
 {
 	uint32_t mask = q->size - 1;
@@ -773,7 +772,8 @@ static void check_completions(unsigned int qn, struct co_queue *q,
 	}
 }
 
-static void check_queue(unsigned int qn, struct co_queue *q, bool final)
+static void check_queue(unsigned int qn, const struct co_queue_info *q,
+			bool final)
 {
 	struct gring *r = &fz.ring[qn];
 	uint64_t done = q->completed - r->completed0;
@@ -781,14 +781,14 @@ static void check_queue(unsigned int qn, struct co_queue *q, bool final)
 	if (done > (uint64_t)r->size0 + q->size)
 		fz_fail("queue %u: %llu completions in one switch, ring of %u",
 			qn, (unsigned long long)done, q->size);
-	if (!q->ready)
+	if (!q->up)
 		return;
 	if (q->log2 > CO_RING_MAX_LOG2 || q->size != 1u << q->log2 ||
 	    q->gpa % CO_PAGE_SIZE ||
-	    !co_ram_contains(&fz.vm->ram, q->gpa, co_ring_bytes(q->log2)))
+	    !co_vm_ram_contains(fz.vm, q->gpa, co_ring_bytes(q->log2)))
 		fz_fail("queue %u: ring geometry gpa %#llx log2 %u size %u", qn,
 			(unsigned long long)q->gpa, q->log2, q->size);
-	if (fz.vm->stopping && !final)
+	if (co_vm_stopping(fz.vm) && !final)
 		return;
 	if (q->cpl_prod != q->req_cons)
 		fz_fail("queue %u: %u requests taken, %u completed", qn,
@@ -810,7 +810,7 @@ static void check_queue(unsigned int qn, struct co_queue *q, bool final)
 static void track_setup(void)
 {
 	unsigned int qn = (unsigned int)fz.last_p[0];
-	struct co_queue *q;
+	struct co_queue_info qi, *q = &qi;
 	struct gring *r;
 	int s;
 
@@ -819,19 +819,18 @@ static void track_setup(void)
 	if (fz.last_p[0] >= CO_MAX_QUEUES)
 		fz_fail("QUEUE_SETUP of queue %llu succeeded",
 			(unsigned long long)fz.last_p[0]);
-	q = co_vm_queue(fz.vm, qn);
 	r = &fz.ring[qn];
-	if (!q)
+	if (co_vm_queue_info(fz.vm, qn, q))
 		fz_fail("QUEUE_SETUP of absent queue %u succeeded", qn);
 	if (!fz.last_p[1] && !fz.last_p[2]) {
-		if (q->ready)
+		if (q->up)
 			fz_fail("queue %u still ready after teardown", qn);
 		r->up = false;
 		return;
 	}
-	if (!q->ready || q->gpa != fz.last_p[1] || q->log2 != fz.last_p[2])
+	if (!q->up || q->gpa != fz.last_p[1] || q->log2 != fz.last_p[2])
 		fz_fail("queue %u: set-up succeeded but host has ready %d gpa %#llx log2 %u",
-			qn, q->ready, (unsigned long long)q->gpa, q->log2);
+			qn, q->up, (unsigned long long)q->gpa, q->log2);
 	s = slot_of_queue(qn);
 	r->up = true;
 	r->gpa = q->gpa;
@@ -872,7 +871,7 @@ static void check_step(bool final)
 			fz.last_op, (unsigned long long)fz.last_p[0],
 			(unsigned long long)fz.last_p[1],
 			(unsigned long long)fz.last_p[2], fz.shp->result,
-			vm->stopping ? ", VM stopped" : "");
+			co_vm_stopping(vm) ? ", VM stopped" : "");
 	/*
 	 * An answered op was carried out, even if the VM stopped after it
 	 * (a device polled later may stop it). Unanswered is only allowed
@@ -880,15 +879,15 @@ static void check_step(bool final)
 	 */
 	if (fz.op_pending && fz.shp->op == CO_OP_RETURN)
 		track_setup();
-	else if (fz.op_pending && !vm->stopping)
+	else if (fz.op_pending && !co_vm_stopping(vm))
 		fz_fail("op %u: host left op %u in the shared page",
 			fz.last_op, fz.shp->op);
 	fz.op_pending = false;
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = vm->queue[qn];
+		struct co_queue_info q;
 
-		if (q)
-			check_queue(qn, q, final);
+		if (!co_vm_queue_info(vm, qn, &q))
+			check_queue(qn, &q, final);
 	}
 }
 
@@ -912,12 +911,12 @@ static void step_start(void)
 	unsigned int qn;
 
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = fz.vm->queue[qn];
+		struct co_queue_info q;
 
-		if (!q)
+		if (co_vm_queue_info(fz.vm, qn, &q))
 			continue;
-		fz.ring[qn].completed0 = q->completed;
-		fz.ring[qn].size0 = q->ready ? q->size : 0;
+		fz.ring[qn].completed0 = q.completed;
+		fz.ring[qn].size0 = q.up ? q.size : 0;
 	}
 }
 
@@ -1030,6 +1029,9 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 	co_config_free(&cfg);
 	if (err)
 		fz_fail("co_vm_create: %s", co_strerror(err));
+	fz.console = co_vm_device(fz.vm, CO_DEV_COCON, 0);
+	if (!fz.console)
+		fz_fail("the VM has no console");
 	if (prof->conet &&
 	    co_conet_loop_open(loop_name, peer_rx, peer_notify, NULL, &fz.peer))
 		fz_fail("cannot open the outside end of %s", loop_name);
@@ -1051,8 +1053,8 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 
 	co_sim_fault_reset();
 	if (fz.peer) {
-		fz.peer->ops->poll(fz.peer);
-		fz.peer->ops->close(fz.peer);
+		co_conet_port_poll(fz.peer);
+		co_conet_port_close(fz.peer);
 	}
 	co_vm_destroy(fz.vm);
 	fz.vm = NULL;
