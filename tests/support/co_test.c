@@ -195,6 +195,26 @@ void co_test_terminate(struct co_test_guest *g, int reason, int code,
 	co_test_op(g, CO_OP_TERMINATE, reason, code, len);
 }
 
+void co_test_one_op_step(struct co_test_guest *g, unsigned int entry)
+{
+	co_test_op(g, g->next_op, g->next_p[0], g->next_p[1], g->next_p[2]);
+	co_vm_kick(g->vm);
+}
+
+int32_t co_test_guest_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
+			 uint64_t p1, uint64_t p2)
+{
+	struct co_vm_exit exit;
+
+	g->next_op = op;
+	g->next_p[0] = p0;
+	g->next_p[1] = p1;
+	g->next_p[2] = p2;
+	assert_int_equal(co_vm_run(g->vm, &exit), -CO_EBUSY);
+	assert_int_equal(g->sh->op, CO_OP_RETURN);
+	return g->sh->result;
+}
+
 void co_test_doorbell(struct co_test_guest *g, unsigned int queue)
 {
 	__atomic_fetch_or(&g->sh->doorbell[queue / 64], 1ULL << (queue % 64),

@@ -31,6 +31,9 @@ struct co_test_guest {
 	unsigned int entries;
 	unsigned int max_entries;	/* budget: past it, CO_TERM_HUNG */
 	bool attached;
+	/* The next operation of a co_test_one_op_step guest. */
+	uint32_t next_op;
+	uint64_t next_p[3];
 };
 
 /* The CPU back-end tests hand to co_vm_create. */
@@ -49,6 +52,17 @@ int co_test_create(const char *const *args, co_test_step_fn *step, void *ctx,
 void co_test_destroy(struct co_test_guest *g);
 /* Run to the end; returns the exit reason. */
 int co_test_run(struct co_test_guest *g, struct co_vm_exit *exit);
+
+/*
+ * A guest that performs one operation per co_vm_run, so a test plays it
+ * in plain sequential code: boot with co_test_one_op_step as the step;
+ * co_test_guest_op sets the operation, runs the VM until the guest kicks
+ * it back, and returns the result. For an operation that stops the VM,
+ * set next_op and next_p and call co_vm_run.
+ */
+void co_test_one_op_step(struct co_test_guest *g, unsigned int entry);
+int32_t co_test_guest_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
+			 uint64_t p1, uint64_t p2);
 
 /* Guest-side helpers for step functions. */
 void co_test_op(struct co_test_guest *g, uint32_t op, uint64_t p0,

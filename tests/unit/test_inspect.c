@@ -20,53 +20,29 @@
 #define KERNEL_PADDR	0x200000ULL
 #define KERNEL_HIGH_VA	0xffffffff80200000ULL
 
-struct env {
-	struct co_test_guest *g;
-	uint32_t op;
-	uint64_t p[3];
-	/* What the operation trace saw. */
+/* What the operation trace saw. */
+struct trace_log {
 	unsigned int traced;
-	uint32_t trace_op[16];
-	uint64_t trace_p0[16];
-	struct co_vm *trace_vm;
+	uint32_t op[16];
+	uint64_t p0[16];
+	struct co_vm *vm;
 };
 
 static const char *const base_args[] = { "mem=16", NULL };
 
-static void step(struct co_test_guest *g, unsigned int entry)
+static struct co_test_guest *boot(const char *const *args)
 {
-	struct env *e = g->ctx;
+	struct co_test_guest *g;
 
-	co_test_op(g, e->op, e->p[0], e->p[1], e->p[2]);
-	co_vm_kick(g->vm);
+	assert_int_equal(co_test_boot(args ? args : base_args,
+				      co_test_one_op_step, NULL, &g), 0);
+	return g;
 }
 
-static int32_t guest_op(struct env *e, uint32_t op, uint64_t p0, uint64_t p1,
-			uint64_t p2)
+/* Destroy @g; nothing of the sim-host's may be left. */
+static void done(struct co_test_guest *g)
 {
-	struct co_vm_exit exit;
-
-	e->op = op;
-	e->p[0] = p0;
-	e->p[1] = p1;
-	e->p[2] = p2;
-	assert_int_equal(co_vm_run(e->g->vm, &exit), -CO_EBUSY);
-	return e->g->sh->result;
-}
-
-static struct env *env_new(const char *const *args)
-{
-	struct env *e = calloc(1, sizeof(*e));
-
-	assert_non_null(e);
-	assert_int_equal(co_test_boot(args ? args : base_args, step, e, &e->g), 0);
-	return e;
-}
-
-static void env_free(struct env *e)
-{
-	co_test_destroy(e->g);
-	free(e);
+	co_test_destroy(g);
 	assert_int_equal(co_sim_leak_check(), 0);
 	co_sim_reset();
 }
@@ -75,29 +51,29 @@ static void env_free(struct env *e)
 
 static void test_queue_info_bad_ids(void **state)
 {
-	struct env *e = env_new(NULL);
+	struct co_test_guest *g = boot(NULL);
 	struct co_queue_info qi;
 
 	memset(&qi, 0x5a, sizeof(qi));
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_MAX_QUEUES, &qi), -CO_EINVAL);
-	assert_int_equal(co_vm_queue_info(e->g->vm, ~0u, &qi), -CO_EINVAL);
+	assert_int_equal(co_vm_queue_info(g->vm, CO_MAX_QUEUES, &qi), -CO_EINVAL);
+	assert_int_equal(co_vm_queue_info(g->vm, ~0u, &qi), -CO_EINVAL);
 	/* No cobd unit is configured: nobody owns its queue. */
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_QUEUE_COBD(0), &qi),
+	assert_int_equal(co_vm_queue_info(g->vm, CO_QUEUE_COBD(0), &qi),
 			 -CO_ENOENT);
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_MAX_QUEUES - 1, &qi),
+	assert_int_equal(co_vm_queue_info(g->vm, CO_MAX_QUEUES - 1, &qi),
 			 -CO_ENOENT);
 	/* Nothing was written on the way out. */
 	assert_int_equal(qi.unit, 0x5a5a5a5a);
-	env_free(e);
+	done(g);
 }
 
 static void test_queue_info_follows_the_guest(void **state)
 {
 	static const char text[] = "hello";
-	struct env *e = env_new(NULL);
-	struct co_vm *vm = e->g->vm;
-	uint64_t ring = co_test_scratch_gpa(e->g, 4096);
-	uint64_t buf = co_test_scratch_gpa(e->g, 4096);
+	struct co_test_guest *g = boot(NULL);
+	struct co_vm *vm = g->vm;
+	uint64_t ring = co_test_scratch_gpa(g, 4096);
+	uint64_t buf = co_test_scratch_gpa(g, 4096);
 	struct co_queue_info qi;
 	struct co_gring r;
 	struct co_desc d;
@@ -109,9 +85,9 @@ static void test_queue_info_follows_the_guest(void **state)
 	assert_false(qi.up);
 	assert_int_equal(qi.completed, 0);
 
-	assert_int_equal(co_gring_init(&r, co_test_gpa_ptr(e->g, ring), ring,
+	assert_int_equal(co_gring_init(&r, co_test_gpa_ptr(g, ring), ring,
 				       RING_LOG2), 0);
-	assert_int_equal(guest_op(e, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT,
+	assert_int_equal(co_test_guest_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT,
 				  ring, RING_LOG2), CO_ST_OK);
 	assert_int_equal(co_vm_queue_info(vm, CO_QUEUE_COCON_OUT, &qi), 0);
 	assert_true(qi.up);
@@ -130,8 +106,8 @@ static void test_queue_info_follows_the_guest(void **state)
 	assert_int_equal(co_gring_desc_add_seg(&d, co_vm_ram_size(vm) + 4096, 5), 0);
 	assert_int_equal(co_gring_push(&r, &d), 0);
 	co_gring_publish(&r);
-	co_test_doorbell(e->g, CO_QUEUE_COCON_OUT);
-	assert_int_equal(guest_op(e, CO_OP_NOTIFY, 0, 0, 0), CO_ST_OK);
+	co_test_doorbell(g, CO_QUEUE_COCON_OUT);
+	assert_int_equal(co_test_guest_op(g, CO_OP_NOTIFY, 0, 0, 0), CO_ST_OK);
 
 	assert_int_equal(co_vm_queue_info(vm, CO_QUEUE_COCON_OUT, &qi), 0);
 	assert_int_equal(qi.req_cons, 2);
@@ -140,37 +116,37 @@ static void test_queue_info_follows_the_guest(void **state)
 	assert_int_equal(qi.rejected, 1);
 
 	/* Torn down: still owned, no longer up. */
-	assert_int_equal(guest_op(e, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, 0, 0),
+	assert_int_equal(co_test_guest_op(g, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, 0, 0),
 			 CO_ST_OK);
 	assert_int_equal(co_vm_queue_info(vm, CO_QUEUE_COCON_OUT, &qi), 0);
 	assert_false(qi.up);
 	assert_int_equal(qi.dev_class, CO_DEV_COCON);
-	env_free(e);
+	done(g);
 }
 
 static void test_queue_info_names_every_owner(void **state)
 {
 	static const char *const args[] = { "mem=16", "eth1=loop,inspect-own",
 					    NULL };
-	struct env *e = env_new(args);
+	struct co_test_guest *g = boot(args);
 	struct co_queue_info qi;
 
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_QUEUE_CONET_RX(1), &qi), 0);
+	assert_int_equal(co_vm_queue_info(g->vm, CO_QUEUE_CONET_RX(1), &qi), 0);
 	assert_int_equal(qi.dev_class, CO_DEV_CONET);
 	assert_int_equal(qi.unit, 1);
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_QUEUE_COCON_IN, &qi), 0);
+	assert_int_equal(co_vm_queue_info(g->vm, CO_QUEUE_COCON_IN, &qi), 0);
 	assert_int_equal(qi.dev_class, CO_DEV_COCON);
-	assert_int_equal(co_vm_queue_info(e->g->vm, CO_QUEUE_CONET_TX(0), &qi),
+	assert_int_equal(co_vm_queue_info(g->vm, CO_QUEUE_CONET_TX(0), &qi),
 			 -CO_ENOENT);
-	env_free(e);
+	done(g);
 }
 
 /* ---- memory and state --------------------------------------------------- */
 
 static void test_ram_contains(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct co_vm *vm = e->g->vm;
+	struct co_test_guest *g = boot(NULL);
+	struct co_vm *vm = g->vm;
 	uint64_t base = co_vm_ram_base(vm), size = co_vm_ram_size(vm);
 
 	assert_true(co_vm_ram_contains(vm, base, size));
@@ -182,29 +158,38 @@ static void test_ram_contains(void **state)
 	assert_false(co_vm_ram_contains(vm, ~0ULL, 2));
 	if (base)
 		assert_false(co_vm_ram_contains(vm, base - 1, 1));
-	env_free(e);
+	done(g);
 }
 
 static void test_stopping(void **state)
 {
-	struct env *e = env_new(NULL);
+	struct co_test_guest *g = boot(NULL);
 	struct co_vm_exit exit;
 
-	assert_false(co_vm_stopping(e->g->vm));
-	assert_int_equal(guest_op(e, CO_OP_YIELD, 0, 0, 0), CO_ST_OK);
-	assert_false(co_vm_stopping(e->g->vm));
-	e->op = CO_OP_TERMINATE;
-	e->p[0] = CO_TERM_POWEROFF;
-	assert_int_equal(co_vm_run(e->g->vm, &exit), 0);
-	assert_true(co_vm_stopping(e->g->vm));
-	assert_int_equal(co_vm_reset(e->g->vm), 0);
-	assert_false(co_vm_stopping(e->g->vm));
-	env_free(e);
+	assert_false(co_vm_stopping(g->vm));
+	assert_int_equal(co_test_guest_op(g, CO_OP_YIELD, 0, 0, 0), CO_ST_OK);
+	assert_false(co_vm_stopping(g->vm));
+	g->next_op = CO_OP_TERMINATE;
+	g->next_p[0] = CO_TERM_POWEROFF;
+	assert_int_equal(co_vm_run(g->vm, &exit), 0);
+	assert_true(co_vm_stopping(g->vm));
+	assert_int_equal(co_vm_reset(g->vm), 0);
+	assert_false(co_vm_stopping(g->vm));
+	done(g);
 }
 
-/* ---- images --------------------------------------------------------------- */
+/* ---- images ----------------------------------------------------------- */
 
 static const uint8_t code[] = { 0xf4, 0xeb, 0xfd };	/* hlt; jmp */
+
+/* The test kernel linked at @vaddr (0: high, like Linux); free() it. */
+static uint8_t *kernel_image(uint64_t vaddr, size_t *len)
+{
+	uint8_t *img = co_test_make_elf(vaddr, code, sizeof(code), len);
+
+	assert_non_null(img);
+	return img;
+}
 
 static void expect_test_kernel(const struct co_kernel_info *ki, uint64_t vaddr,
 			       size_t len)
@@ -233,8 +218,7 @@ static void test_image_info(void **state)
 	uint8_t *img;
 	size_t len;
 
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0, &len);
 	assert_int_equal(co_kernel_image_info(img, len, &ki, err, sizeof(err)), 0);
 	expect_test_kernel(&ki, KERNEL_HIGH_VA, len);
 	assert_true(ki.seg[0].mapped);
@@ -243,8 +227,7 @@ static void test_image_info(void **state)
 	free(img);
 
 	/* Linked low: run from the identity map, not mapped at its vaddr. */
-	img = co_test_make_elf(0x200000, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0x200000, &len);
 	assert_int_equal(co_kernel_image_info(img, len, &ki, err, sizeof(err)), 0);
 	assert_false(ki.seg[0].mapped);
 	assert_int_equal(ki.entry_va, KERNEL_PADDR);
@@ -258,8 +241,7 @@ static void test_image_info_rejects(void **state)
 	uint8_t *img;
 	size_t len;
 
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0, &len);
 	assert_int_equal(co_kernel_image_info(img, 10, &ki, err, sizeof(err)),
 			 -CO_EINVAL);
 	assert_non_null(strstr(err, "truncated"));
@@ -277,8 +259,7 @@ static void test_image_symbol(void **state)
 	uint8_t *img;
 	size_t len;
 
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0, &len);
 	assert_int_equal(co_kernel_image_symbol(img, len, "co_start", &v), 0);
 	assert_int_equal(v, KERNEL_HIGH_VA);
 	assert_int_equal(co_kernel_image_symbol(img, len, "co_stop", &v),
@@ -300,11 +281,10 @@ static void test_vm_kernel_and_initrd(void **state)
 	uint8_t *img;
 	size_t len;
 
-	assert_int_equal(co_test_create(base_args, step, NULL, &g), 0);
+	assert_int_equal(co_test_create(base_args, co_test_one_op_step, NULL, &g), 0);
 	assert_int_equal(co_vm_kernel_info(g->vm, &ki), -CO_ESTATE);
 	assert_int_equal(co_vm_initrd(g->vm, &gpa, &size), -CO_ENOENT);
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0, &len);
 	assert_int_equal(co_vm_load_kernel(g->vm, img, len, err, sizeof(err)), 0);
 	assert_int_equal(co_vm_kernel_info(g->vm, &ki), 0);
 	assert_int_equal(co_kernel_image_info(img, len, &parsed, NULL, 0), 0);
@@ -343,11 +323,10 @@ static void test_boot_info_and_walk(void **state)
 	uint8_t *img;
 	size_t len;
 
-	assert_int_equal(co_test_create(base_args, step, NULL, &g), 0);
+	assert_int_equal(co_test_create(base_args, co_test_one_op_step, NULL, &g), 0);
 	assert_int_equal(co_vm_boot_info(g->vm, &bi), -CO_ESTATE);
 	assert_int_equal(co_vm_boot_walk(g->vm, KERNEL_HIGH_VA, &w), -CO_ESTATE);
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
+	img = kernel_image(0, &len);
 	assert_int_equal(co_vm_load_kernel(g->vm, img, len, err, sizeof(err)), 0);
 
 	/* Loaded: the area is known, nothing is built yet. */
@@ -411,8 +390,8 @@ static uint64_t frame_outside_ram(struct co_vm *vm)
 
 static void test_boot_walk_of_a_broken_table(void **state)
 {
-	struct env *e = env_new(NULL);
-	struct co_vm *vm = e->g->vm;
+	struct co_test_guest *g = boot(NULL);
+	struct co_vm *vm = g->vm;
 	struct co_boot_info bi;
 	struct co_pt_walk w;
 	uint64_t root_gpa = 0, entry, i;
@@ -436,7 +415,7 @@ static void test_boot_walk_of_a_broken_table(void **state)
 	assert_int_equal(co_vm_write_gpa(vm, root_gpa + 511 * 8, &entry,
 					 sizeof(entry)), 0);
 	assert_int_equal(co_vm_boot_walk(vm, KERNEL_HIGH_VA, &w), -CO_EFAULT);
-	env_free(e);
+	done(g);
 }
 
 /* ---- the operation trace ------------------------------------------------ */
@@ -444,62 +423,62 @@ static void test_boot_walk_of_a_broken_table(void **state)
 static void trace(void *ctx, struct co_vm *vm, uint32_t op,
 		  const uint64_t *param)
 {
-	struct env *e = ctx;
+	struct trace_log *log = ctx;
 
-	e->trace_vm = vm;
+	log->vm = vm;
 	/* Before processing: the guest's op is still in the shared page. */
 	assert_int_equal(co_vm_shared(vm)->op, op);
-	if (e->traced < 16) {
-		e->trace_op[e->traced] = op;
-		e->trace_p0[e->traced] = param[0];
+	if (log->traced < 16) {
+		log->op[log->traced] = op;
+		log->p0[log->traced] = param[0];
 	}
-	e->traced++;
+	log->traced++;
 }
 
 static void test_op_trace(void **state)
 {
-	struct env *e = env_new(NULL);
+	struct co_test_guest *g = boot(NULL);
+	struct trace_log log = { 0 };
 	struct co_vm_exit exit;
 	char err[256];
 	uint8_t *img;
 	size_t len;
 
-	co_vm_set_op_trace(e->g->vm, trace, e);
-	assert_int_equal(guest_op(e, CO_OP_YIELD, 7, 0, 0), CO_ST_OK);
-	assert_int_equal(guest_op(e, CO_OP_GET_TIME, 8, 0, 0), CO_ST_OK);
-	assert_int_equal(e->traced, 2);
-	assert_ptr_equal(e->trace_vm, e->g->vm);
-	assert_int_equal(e->trace_op[0], CO_OP_YIELD);
-	assert_int_equal(e->trace_p0[0], 7);
-	assert_int_equal(e->trace_op[1], CO_OP_GET_TIME);
-	assert_int_equal(e->trace_p0[1], 8);
+	co_vm_set_op_trace(g->vm, trace, &log);
+	assert_int_equal(co_test_guest_op(g, CO_OP_YIELD, 7, 0, 0), CO_ST_OK);
+	assert_int_equal(co_test_guest_op(g, CO_OP_GET_TIME, 8, 0, 0), CO_ST_OK);
+	assert_int_equal(log.traced, 2);
+	assert_ptr_equal(log.vm, g->vm);
+	assert_int_equal(log.op[0], CO_OP_YIELD);
+	assert_int_equal(log.p0[0], 7);
+	assert_int_equal(log.op[1], CO_OP_GET_TIME);
+	assert_int_equal(log.p0[1], 8);
 
 	/* Even an operation that stops the VM is seen, first. */
-	e->op = 0x7777;
-	e->p[0] = 9;
-	assert_int_equal(co_vm_run(e->g->vm, &exit), 0);
+	g->next_op = 0x7777;
+	g->next_p[0] = 9;
+	assert_int_equal(co_vm_run(g->vm, &exit), 0);
 	assert_int_equal(exit.reason, CO_TERM_PROTOCOL);
-	assert_int_equal(e->traced, 3);
-	assert_int_equal(e->trace_op[2], 0x7777);
-	assert_int_equal(e->trace_p0[2], 9);
+	assert_int_equal(log.traced, 3);
+	assert_int_equal(log.op[2], 0x7777);
+	assert_int_equal(log.p0[2], 9);
 
 	/* It stays set across a reset. */
-	assert_int_equal(co_vm_reset(e->g->vm), 0);
-	img = co_test_make_elf(0, code, sizeof(code), &len);
-	assert_non_null(img);
-	assert_int_equal(co_vm_load_kernel(e->g->vm, img, len, err, sizeof(err)), 0);
+	assert_int_equal(co_vm_reset(g->vm), 0);
+	img = kernel_image(0, &len);
+	assert_int_equal(co_vm_load_kernel(g->vm, img, len, err, sizeof(err)), 0);
 	free(img);
-	assert_int_equal(co_vm_start(e->g->vm), 0);
-	assert_int_equal(guest_op(e, CO_OP_YIELD, 10, 0, 0), CO_ST_OK);
-	assert_int_equal(e->traced, 4);
-	assert_int_equal(e->trace_p0[3], 10);
+	assert_int_equal(co_vm_start(g->vm), 0);
+	assert_int_equal(co_test_guest_op(g, CO_OP_YIELD, 10, 0, 0), CO_ST_OK);
+	assert_int_equal(log.traced, 4);
+	assert_int_equal(log.p0[3], 10);
 
 	/* NULL turns it off and forgets the context. */
-	co_vm_set_op_trace(e->g->vm, NULL, e);
-	assert_null(e->g->vm->op_trace_ctx);
-	assert_int_equal(guest_op(e, CO_OP_YIELD, 0, 0, 0), CO_ST_OK);
-	assert_int_equal(e->traced, 4);
-	env_free(e);
+	co_vm_set_op_trace(g->vm, NULL, &log);
+	assert_null(g->vm->op_trace_ctx);
+	assert_int_equal(co_test_guest_op(g, CO_OP_YIELD, 0, 0, 0), CO_ST_OK);
+	assert_int_equal(log.traced, 4);
+	done(g);
 }
 
 /* ---- a loopback pair's public end --------------------------------------- */
