@@ -62,6 +62,8 @@ struct co_sim_recorder {
 	bool full;
 	uint64_t irq_mask[CO_IRQ_LINES / 64];
 	struct rec_ring ring[CO_MAX_QUEUES];
+	/* Scratch of one step, per recorder: VMs may record on two threads. */
+	struct co_seg segs[CO_DESC_MAX_SEGS];
 	uint8_t buf[CO_CONET_MAX_FRAME > DATA_MAX ? CO_CONET_MAX_FRAME : DATA_MAX];
 };
 
@@ -150,7 +152,7 @@ static void record_deliveries(struct co_sim_recorder *r, unsigned int qn,
 			      const struct co_queue_info *q,
 			      struct rec_ring *rr)
 {
-	static struct co_seg segs[CO_DESC_MAX_SEGS];
+	struct co_seg *segs = r->segs;
 
 	for (; rr->cpl_seen != q->cpl_prod; rr->cpl_seen++) {
 		struct co_cpl c;
@@ -177,7 +179,7 @@ static void record_deliveries(struct co_sim_recorder *r, unsigned int qn,
 static void record_requests(struct co_sim_recorder *r, unsigned int qn,
 			    const struct co_queue_info *q, struct rec_ring *rr)
 {
-	static struct co_seg segs[CO_DESC_MAX_SEGS];
+	struct co_seg *segs = r->segs;
 	uint32_t prod, i;
 
 	if (co_vm_read_gpa(r->vm, q->gpa, &prod, sizeof(prod)))
