@@ -10,24 +10,22 @@
  *   flags >> 4    a sim-host fault on the way (see fault_plan), nth from
  *                 the kernel length's top byte
  *
- * Oracles: co_elf_parse's result is self-consistent and agrees with what
- * the loader put in RAM (segments byte for byte, bss zeroed); the initrd
- * lands in RAM between the kernel and the boot area, intact; after start,
- * the page tables map every upper-half segment at its link address onto
- * its load address; no leak after destroy. The parser reads a heap copy
- * of exactly the image's size, so ASan sees any over-read.
+ * Oracles: the parser's description of the image (co_kernel_image_info)
+ * is self-consistent, is the one the loaded VM reports, and agrees with
+ * what the loader put in RAM (segments byte for byte, bss zeroed); the
+ * initrd lands in RAM between the kernel and the boot area, intact; after
+ * start, the boot page tables map every upper-half segment at its link
+ * address onto its load address; no leak after destroy. The parser reads
+ * a heap copy of exactly the image's size, so ASan sees any over-read.
+ * The harness sees the VM through <colinux/inspect.h> only.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <colinux/monitor.h>
+#include <colinux/inspect.h>
 #include <sim/sim.h>
-#include "internal/boot.h"
-#include "internal/elf.h"
-#include "internal/pgtable.h"
-#include "internal/vm.h"
 #include "fz.h"
 
 #define MAX_IMAGE	(1u << 20)
@@ -72,15 +70,16 @@ static void build_config(struct co_config *c, bool contig, unsigned int files)
 		cfg_add(c, "initrd=%s", ipath);
 }
 
-static void check_parse(const struct co_elf *e, size_t len)
+#define SYM_SIZE	24	/* an ELF64 symbol */
+
+static void check_parse(const struct co_kernel_info *e, size_t len)
 {
-	uint64_t entry_va;
 	unsigned int i;
 
-	if (!e->nr_seg || e->nr_seg > CO_ELF_MAX_SEGMENTS)
+	if (!e->nr_seg || e->nr_seg > CO_KERNEL_MAX_SEGMENTS)
 		fz_fail("elf: %u segments accepted", e->nr_seg);
 	for (i = 0; i < e->nr_seg; i++) {
-		const struct co_elf_segment *s = &e->seg[i];
+		const struct co_kernel_segment *s = &e->seg[i];
 
 		if (s->offset > len || s->filesz > len - s->offset)
 			fz_fail("elf: segment %u [%#llx +%#llx) past the %zu-byte file",
@@ -93,36 +92,36 @@ static void check_parse(const struct co_elf *e, size_t len)
 		    s->paddr + s->memsz < s->paddr)
 			fz_fail("elf: segment %u outside [lowest, highest)", i);
 	}
-	if (e->symtab && (e->symtab < e->image || e->nr_syms > len / 24 ||
-			  (size_t)(e->symtab - e->image) + e->nr_syms * 24 > len))
+	/* Offsets: a table before the image would wrap to a huge one. */
+	if (e->symtab_off > len || e->nr_syms > len / SYM_SIZE ||
+	    e->symtab_off + e->nr_syms * SYM_SIZE > len)
 		fz_fail("elf: symbol table outside the image");
-	if (e->strtab && ((const uint8_t *)e->strtab < e->image ||
-			  e->strtab_size > len ||
-			  (size_t)((const uint8_t *)e->strtab - e->image) +
-			  e->strtab_size > len))
+	if (e->strtab_off > len || e->strtab_size > len ||
+	    e->strtab_off + e->strtab_size > len)
 		fz_fail("elf: string table outside the image");
-	co_elf_entry_va(e, 0, &entry_va);
 }
 
 /* Exercise the symbol lookup with the names the image itself holds. */
-static void lookup_symbols(const struct co_elf *e)
+static void lookup_symbols(const uint8_t *img, size_t len,
+			   const struct co_kernel_info *e)
 {
+	const char *strtab = (const char *)img + e->strtab_off;
 	uint64_t i, v;
 	char name[64];
 
-	co_elf_symbol(e, "co_start", &v);
-	co_elf_symbol(e, "", &v);
-	if (!e->strtab || !e->strtab_size)
+	co_kernel_image_symbol(img, len, "co_start", &v);
+	co_kernel_image_symbol(img, len, "", &v);
+	if (!e->strtab_size)
 		return;
 	for (i = 0; i < 8 && i < e->strtab_size; i++) {
 		uint64_t off = (i * 7919) % e->strtab_size;
-		size_t n = strnlen(e->strtab + off, e->strtab_size - off);
+		size_t n = strnlen(strtab + off, e->strtab_size - off);
 
 		if (n >= sizeof(name))
 			n = sizeof(name) - 1;
-		memcpy(name, e->strtab + off, n);
+		memcpy(name, strtab + off, n);
 		name[n] = '\0';
-		co_elf_symbol(e, name, &v);
+		co_kernel_image_symbol(img, len, name, &v);
 	}
 }
 
@@ -152,24 +151,62 @@ static void check_ram(struct co_vm *vm, uint64_t gpa, const uint8_t *want,
 	}
 }
 
-/* The segments in RAM, unless a later segment legitimately overlapped. */
-static void check_loaded(struct co_vm *vm, const uint8_t *image)
+static bool same_segment(const struct co_kernel_segment *a,
+			 const struct co_kernel_segment *b)
 {
-	const struct co_elf *e = &vm->elf;
-	uint64_t base = co_vm_ram_base(vm), boot, bsize;
+	return a->offset == b->offset && a->filesz == b->filesz &&
+	       a->memsz == b->memsz && a->paddr == b->paddr &&
+	       a->vaddr == b->vaddr && a->flags == b->flags &&
+	       a->mapped == b->mapped;
+}
+
+/* Field by field: padding bytes of the structures carry no meaning. */
+static bool same_kernel(const struct co_kernel_info *a,
+			const struct co_kernel_info *b)
+{
 	unsigned int i;
 
-	if (co_boot_area(vm, &boot, &bsize))
+	if (a->entry != b->entry || a->entry_va != b->entry_va ||
+	    a->nr_seg != b->nr_seg || a->lowest_paddr != b->lowest_paddr ||
+	    a->highest_paddr != b->highest_paddr ||
+	    a->symtab_off != b->symtab_off || a->nr_syms != b->nr_syms ||
+	    a->strtab_off != b->strtab_off || a->strtab_size != b->strtab_size)
+		return false;
+	for (i = 0; i < a->nr_seg && i < CO_KERNEL_MAX_SEGMENTS; i++)
+		if (!same_segment(&a->seg[i], &b->seg[i]))
+			return false;
+	return true;
+}
+
+/*
+ * The loaded kernel as the VM reports it: the parser's description of
+ * the image it was given, placed in RAM below the boot area.
+ */
+static void check_loaded(struct co_vm *vm, const uint8_t *img, size_t len,
+			 struct co_kernel_info *e)
+{
+	struct co_kernel_info parsed;
+	struct co_boot_info bi;
+	uint64_t base = co_vm_ram_base(vm);
+	unsigned int i;
+
+	if (co_vm_kernel_info(vm, e))
+		fz_fail("loaded kernel, but the VM reports none");
+	if (co_kernel_image_info(img, len, &parsed, NULL, 0) ||
+	    !same_kernel(&parsed, e))
+		fz_fail("the VM describes its kernel otherwise than the parser");
+	check_parse(e, len);
+	if (co_vm_boot_info(vm, &bi))
 		fz_fail("loaded kernel but no boot area");
-	if (base + e->highest_paddr > boot)
+	if (base + e->highest_paddr > bi.area_gpa)
 		fz_fail("kernel ends at %#llx inside the boot area at %#llx",
 			(unsigned long long)(base + e->highest_paddr),
-			(unsigned long long)boot);
+			(unsigned long long)bi.area_gpa);
 	for (i = 0; i < e->nr_seg; i++) {
-		const struct co_elf_segment *s = &e->seg[i];
+		const struct co_kernel_segment *s = &e->seg[i];
 
-		check_ram(vm, base + s->paddr, image + s->offset,
-			  s->filesz, false, "segment");
+		check_ram(vm, base + s->paddr, img + s->offset, s->filesz,
+			  false, "segment");
 		check_ram(vm, base + s->paddr + s->filesz, NULL,
 			  s->memsz - s->filesz, true, "bss");
 	}
@@ -177,38 +214,40 @@ static void check_loaded(struct co_vm *vm, const uint8_t *image)
 
 static void check_initrd(struct co_vm *vm, const uint8_t *img, size_t len)
 {
-	const struct co_elf *e = &vm->elf;
-	uint64_t base = co_vm_ram_base(vm), boot, bsize;
+	struct co_kernel_info e;
+	struct co_boot_info bi;
+	uint64_t base = co_vm_ram_base(vm), gpa, size;
 
-	if (vm->initrd_size != len)
+	if (co_vm_initrd(vm, &gpa, &size))
+		size = gpa = 0;
+	if (size != len)
 		fz_fail("initrd: %llu bytes recorded, %zu given",
-			(unsigned long long)vm->initrd_size, len);
-	co_boot_area(vm, &boot, &bsize);
-	if (vm->initrd_gpa < base + e->highest_paddr ||
-	    vm->initrd_gpa + len > boot || vm->initrd_gpa % CO_PAGE_SIZE)
+			(unsigned long long)size, len);
+	if (co_vm_kernel_info(vm, &e) || co_vm_boot_info(vm, &bi))
+		fz_fail("initrd loaded, but no kernel or boot area");
+	if (gpa < base + e.highest_paddr || gpa + len > bi.area_gpa ||
+	    gpa % CO_PAGE_SIZE)
 		fz_fail("initrd at [%#llx +%zu) overlaps the kernel or boot area",
-			(unsigned long long)vm->initrd_gpa, len);
-	check_ram(vm, vm->initrd_gpa, img, len, false, "initrd");
+			(unsigned long long)gpa, len);
+	check_ram(vm, gpa, img, len, false, "initrd");
 }
 
 /* After start: upper-half segments are mapped at their link address. */
-static void check_tables(struct co_vm *vm)
+static void check_tables(struct co_vm *vm, const struct co_kernel_info *e)
 {
-	const struct co_elf *e = &vm->elf;
 	uint64_t base = co_vm_ram_base(vm);
 	unsigned int i, k;
 
 	for (i = 0; i < e->nr_seg; i++) {
-		const struct co_elf_segment *s = &e->seg[i];
+		const struct co_kernel_segment *s = &e->seg[i];
 
-		if (!co_elf_vaddr_mapped(s->vaddr) || !s->memsz)
+		if (!s->mapped || !s->memsz)
 			continue;
 		for (k = 0; k < 2; k++) {
 			uint64_t off = k ? s->memsz - 1 : 0, hpa;
 			struct co_pt_walk w;
 
-			if (co_pt_walk(co_pt_read_ram, &vm->ram, vm->pt_root_hpa,
-				       s->vaddr + off, &w))
+			if (co_vm_boot_walk(vm, s->vaddr + off, &w))
 				fz_fail("segment %u: va %#llx not mapped", i,
 					(unsigned long long)(s->vaddr + off));
 			if (co_vm_gpa_to_hpa(vm, base + s->paddr + off, &hpa) ||
@@ -261,9 +300,10 @@ int fz_loader_one(const uint8_t *data, size_t size)
 	size_t klen = klen_raw & (MAX_IMAGE - 1), ilen;
 	bool files = flags & 0x02, start = flags & 0x04, initrd = flags & 0x08;
 	uint8_t *kimg, *iimg;
+	struct co_kernel_info ki;
 	struct co_config cfg;
-	struct co_elf elf;
 	struct co_vm *vm;
+	uint64_t sym;
 	char err[512];
 	int rc;
 
@@ -279,13 +319,15 @@ int fz_loader_one(const uint8_t *data, size_t size)
 	fz_bytes(&in, iimg, ilen);
 
 	/* The parser alone, on an exactly-sized copy. */
-	rc = co_elf_parse(&elf, kimg, klen, err, sizeof(err));
+	rc = co_kernel_image_info(kimg, klen, &ki, err, sizeof(err));
 	if (!rc) {
-		check_parse(&elf, klen);
-		lookup_symbols(&elf);
-		co_elf_check_fits(&elf, (uint64_t)FZ_MEM_MB << 20, err, sizeof(err));
+		check_parse(&ki, klen);
+		lookup_symbols(kimg, klen, &ki);
+		co_kernel_image_check(kimg, klen,
+				      (uint64_t)CO_SCRIPT_MEM_MB << 20, err,
+				      sizeof(err));
 	} else if (!err[0]) {
-		fz_fail("co_elf_parse failed without a message");
+		fz_fail("the ELF parser failed without a message");
 	}
 
 	if (files) {
@@ -314,10 +356,10 @@ int fz_loader_one(const uint8_t *data, size_t size)
 		if (co_vm_state(vm) != CO_VM_LOADED)
 			fz_fail("loaded, but state %s",
 				co_vm_state_name(co_vm_state(vm)));
-		check_loaded(vm, kimg);
+		check_loaded(vm, kimg, klen, &ki);
 		if (start && !co_vm_start(vm))
-			check_tables(vm);
-		co_vm_symbol(vm, "co_start", &elf.entry);
+			check_tables(vm, &ki);
+		co_vm_symbol(vm, "co_start", &sym);
 	}
 	co_sim_fault_reset();
 	co_vm_destroy(vm);

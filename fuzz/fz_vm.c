@@ -34,14 +34,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <colinux/monitor.h>
+#include <colinux/inspect.h>
 #include <colinux/abi/ring.h>
 #include <sim/sim.h>
-#include "internal/vm.h"
-#include "devices/conet.h"
 #include "fz.h"
 
-#define FZ_LIVES	2		/* VM lifetimes per input (FZ_F_RESET) */
+#define FZ_LIVES	2		/* VM lifetimes per input (CO_SCRIPT_F_RESET) */
 #define FZ_MAX_ENTRIES	(1u << 16)
 #define RING_SLOTS	(1u << CO_RING_MAX_LOG2)
 #define IMG_SIZE	(64 * 1024)
@@ -72,7 +70,7 @@ const struct fz_profile fz_profile_ops = {
 	.cobd = true, .conet = true,
 };
 
-/* What the guest knows about a request it published with FZ_A_DESC. */
+/* What the guest knows about a request it published with CO_SCRIPT_A_DESC. */
 struct shadow {
 	uint32_t idx;		/* request index (req_prod at publication) */
 	bool valid;
@@ -89,7 +87,7 @@ struct gring {
 	uint32_t req_prod;	/* the guest's own copy */
 	uint32_t cpl_seen;	/* completions checked so far */
 	bool clobbered;		/* the guest scribbled over it: no mirror check */
-	uint64_t completed0;	/* q->completed at the start of a step */
+	uint64_t completed0;	/* the queue's completed at the start of a step */
 	uint32_t size0;
 	struct shadow *sh;	/* RING_SLOTS entries, for profile slots */
 };
@@ -97,6 +95,7 @@ struct gring {
 struct fz {
 	const struct fz_profile *prof;
 	struct co_vm *vm;
+	struct co_device *console;
 	struct co_passage_shared *shp;
 	struct fz_in in;
 	uint8_t flags;
@@ -306,7 +305,8 @@ static uint64_t ring_gpa(unsigned int q)
 	if (fz.ring[q].up)
 		return fz.ring[q].gpa;
 	s = slot_of_queue(q);
-	return ram_base() + FZ_RING_BASE + (uint64_t)(s < 0 ? 0 : s) * FZ_RING_STRIDE;
+	return ram_base() + CO_SCRIPT_RING_BASE +
+	       (uint64_t)(s < 0 ? 0 : s) * CO_SCRIPT_RING_STRIDE;
 }
 
 static unsigned int ring_log2(unsigned int q)
@@ -317,14 +317,15 @@ static unsigned int ring_log2(unsigned int q)
 static uint64_t where_addr(struct fz_in *in, unsigned int where)
 {
 	switch (where & 3) {
-	case FZ_W_RING: {
+	case CO_SCRIPT_W_RING: {
 		unsigned int q = qsel(in);
 
-		return ring_gpa(q) + fz_u32(in) % FZ_RING_STRIDE;
+		return ring_gpa(q) + fz_u32(in) % CO_SCRIPT_RING_STRIDE;
 	}
-	case FZ_W_DATA:
-		return ram_base() + FZ_DATA_BASE + fz_u32(in) % FZ_DATA_SIZE;
-	case FZ_W_RAM:
+	case CO_SCRIPT_W_DATA:
+		return ram_base() + CO_SCRIPT_DATA_BASE +
+		       fz_u32(in) % CO_SCRIPT_DATA_SIZE;
+	case CO_SCRIPT_W_RAM:
 		return ram_base() + fz_u32(in);
 	default:
 		return fz_u64(in);
@@ -384,7 +385,7 @@ static void act_op(struct fz_in *in)
 	uint32_t op;
 	unsigned int i;
 
-	if (sel == FZ_OP_RAW)
+	if (sel == CO_SCRIPT_OP_RAW)
 		op = fz_u32(in);
 	else
 		op = CO_OP_IDLE + sel % (CO_OP_MAX - CO_OP_IDLE);
@@ -405,7 +406,8 @@ static void act_setup(struct fz_in *in)
 	p[2] = fz_u8(in) % 12;
 	where = fz_u8(in) % 4;
 	if (where == 0)
-		p[1] = ram_base() + FZ_RING_BASE + (uint64_t)s * FZ_RING_STRIDE;
+		p[1] = ram_base() + CO_SCRIPT_RING_BASE +
+		       (uint64_t)s * CO_SCRIPT_RING_STRIDE;
 	else if (where == 1)
 		p[1] = ram_base() + (uint64_t)fz_u16(in) * CO_PAGE_SIZE;
 	else if (where == 2)
@@ -434,10 +436,10 @@ static uint64_t seg_addr(struct fz_in *in, uint8_t w)
 {
 	switch (w & 3) {
 	case 0:
-		return ram_base() + FZ_DATA_BASE +
-		       (uint64_t)fz_u16(in) * 64 % FZ_DATA_SIZE;
+		return ram_base() + CO_SCRIPT_DATA_BASE +
+		       (uint64_t)fz_u16(in) * 64 % CO_SCRIPT_DATA_SIZE;
 	case 1:
-		return ram_base() + FZ_DATA_BASE +
+		return ram_base() + CO_SCRIPT_DATA_BASE +
 		       (uint64_t)(fz_u8(in) & 0x3f) * 0x10000;
 	case 2:
 		return ram_base() + fz_u32(in);
@@ -482,9 +484,10 @@ static void act_desc(struct fz_in *in)
 			read_seg(in, &table[i]);
 		for (; i < n; i++)
 			table[i] = (struct co_seg){ 0 };
-		tgpa = ram_base() + FZ_TABLE_BASE + fz.table_next;
+		tgpa = ram_base() + CO_SCRIPT_TABLE_BASE + fz.table_next;
 		fz.table_next = (fz.table_next + n * sizeof(table[0]) + 15) & ~15ULL;
-		if (fz.table_next + CO_DESC_MAX_SEGS * sizeof(table[0]) > FZ_TABLE_SIZE)
+		if (fz.table_next + CO_DESC_MAX_SEGS * sizeof(table[0]) >
+		    CO_SCRIPT_TABLE_SIZE)
 			fz.table_next = 0;
 		guest_write(tgpa, table, n * sizeof(table[0]));
 		note_buffer(tgpa, n * sizeof(table[0]));
@@ -545,7 +548,7 @@ static void act_prod(struct fz_in *in)
 static void act_bell(struct fz_in *in)
 {
 	uint8_t sel = fz_u8(in);
-	unsigned int q = sel >= FZ_BELL_RAW ? fz_u8(in) :
+	unsigned int q = sel >= CO_SCRIPT_BELL_RAW ? fz_u8(in) :
 			 fz.prof->slot[sel % fz.prof->nslots];
 
 	__atomic_fetch_or(&fz.shp->doorbell[q / 64], 1ULL << (q % 64),
@@ -598,7 +601,7 @@ static void act_frame(struct fz_in *in)
 
 	len = fz_bytes(in, scratch, len);
 	if (fz.peer)
-		fz.peer->ops->send(fz.peer, scratch, len);
+		co_conet_port_send(fz.peer, scratch, len);
 }
 
 static void act_keys(struct fz_in *in)
@@ -607,24 +610,27 @@ static void act_keys(struct fz_in *in)
 	int n;
 
 	len = fz_bytes(in, scratch, len);
-	n = co_cocon_input(fz.vm->console, scratch, len);
+	n = co_cocon_input(fz.console, scratch, len);
 	if (n < 0 ? n != -CO_EBUSY : (size_t)n > len)
 		fz_fail("co_cocon_input(%zu bytes) returned %d", len, n);
 }
 
+/* Posted as a front end would: the mailbox takes the two real events. */
 static void act_power(struct fz_in *in)
 {
 	unsigned int event = fz_u8(in) % 4;
+	bool valid = event == CO_POWER_CTRL_ALT_DEL ||
+		     event == CO_POWER_SHUTDOWN;
 	int err = co_vm_post_power(fz.vm, event);
 
-	if (err != (co_power_event_valid(event) ? 0 : -CO_EINVAL))
+	if (err != (valid ? 0 : -CO_EINVAL) && !(valid && err == -CO_ESTATE))
 		fz_fail("co_vm_post_power(%u) returned %d", event, err);
 }
 
 static void act_snap(struct fz_in *in)
 {
 	static char buf[64 * 1024];
-	struct co_device *con = fz.vm->console;
+	struct co_device *con = fz.console;
 	size_t size = fz_u16(in) % sizeof(buf), n;
 	unsigned int lines = co_cocon_scrollback_lines(con), line;
 	int err;
@@ -639,7 +645,7 @@ static void act_snap(struct fz_in *in)
 		fz_fail("scrollback line %u of %u: %d", line, lines, err);
 }
 
-static const char *const action_names[FZ_A_NR] = {
+static const char *const action_names[CO_SCRIPT_A_NR] = {
 	"op", "setup", "write", "desc", "prod", "bell", "shared", "text",
 	"clock", "frame", "keys", "fault", "power", "unmask", "kick", "peer",
 	"snap",
@@ -652,66 +658,66 @@ static bool trace;
 static bool play(struct fz_in *in)
 {
 	while (fz_more(in)) {
-		unsigned int a = fz_u8(in) % FZ_A_NR;
+		unsigned int a = fz_u8(in) % CO_SCRIPT_A_NR;
 
 		if (trace)
 			fprintf(stderr, "fz: @%zu %s%s\n", in->pos - 1,
 				action_names[a], fz.wild ? " (wild)" : "");
 		switch (a) {
-		case FZ_A_OP:
+		case CO_SCRIPT_A_OP:
 			act_op(in);
 			return true;
-		case FZ_A_SETUP:
+		case CO_SCRIPT_A_SETUP:
 			act_setup(in);
 			return true;
-		case FZ_A_WRITE:
+		case CO_SCRIPT_A_WRITE:
 			act_write(in);
 			break;
-		case FZ_A_DESC:
+		case CO_SCRIPT_A_DESC:
 			act_desc(in);
 			break;
-		case FZ_A_PROD:
+		case CO_SCRIPT_A_PROD:
 			act_prod(in);
 			break;
-		case FZ_A_BELL:
+		case CO_SCRIPT_A_BELL:
 			act_bell(in);
 			break;
-		case FZ_A_SHARED:
+		case CO_SCRIPT_A_SHARED:
 			act_shared(in);
 			break;
-		case FZ_A_TEXT:
+		case CO_SCRIPT_A_TEXT:
 			act_text(in);
 			break;
-		case FZ_A_CLOCK:
+		case CO_SCRIPT_A_CLOCK:
 			co_sim_clock_advance(fz_value(in) & ((1ULL << 40) - 1));
 			break;
-		case FZ_A_FRAME:
+		case CO_SCRIPT_A_FRAME:
 			act_frame(in);
 			break;
-		case FZ_A_KEYS:
+		case CO_SCRIPT_A_KEYS:
 			act_keys(in);
 			break;
-		case FZ_A_FAULT:
+		case CO_SCRIPT_A_FAULT:
 			act_fault(in);
 			break;
-		case FZ_A_POWER:
+		case CO_SCRIPT_A_POWER:
 			act_power(in);
 			break;
-		case FZ_A_UNMASK: {
+		case CO_SCRIPT_A_UNMASK: {
 			unsigned int line = fz_u8(in);
 
 			__atomic_fetch_and(&fz.shp->irq_mask[line / 64],
 					   ~(1ULL << (line % 64)), __ATOMIC_SEQ_CST);
 			break;
 		}
-		case FZ_A_KICK:
+		case CO_SCRIPT_A_KICK:
 			co_vm_kick(fz.vm);
 			break;
-		case FZ_A_PEER:
-			if (fz.peer && fz.peer->ops->poll)
-				fz.peer->ops->poll(fz.peer);
+		case CO_SCRIPT_A_PEER:
+			if (fz.peer)
+				co_conet_port_poll(fz.peer);
 			break;
-		case FZ_A_SNAP:
+		case CO_SCRIPT_A_SNAP:
 			act_snap(in);
 			break;
 		}
@@ -733,7 +739,7 @@ static bool known_status(int32_t st)
 }
 
 /* Completions [r->cpl_seen, q->cpl_prod) of a ring the guest left alone. */
-static void check_completions(unsigned int qn, struct co_queue *q,
+static void check_completions(unsigned int qn, const struct co_queue_info *q,
 			      struct gring *r)
 {
 	uint32_t mask = q->size - 1;
@@ -778,7 +784,8 @@ static void check_completions(unsigned int qn, struct co_queue *q,
 	}
 }
 
-static void check_queue(unsigned int qn, struct co_queue *q, bool final)
+static void check_queue(unsigned int qn, const struct co_queue_info *q,
+			bool final)
 {
 	struct gring *r = &fz.ring[qn];
 	uint64_t done = q->completed - r->completed0;
@@ -786,14 +793,14 @@ static void check_queue(unsigned int qn, struct co_queue *q, bool final)
 	if (done > (uint64_t)r->size0 + q->size)
 		fz_fail("queue %u: %llu completions in one switch, ring of %u",
 			qn, (unsigned long long)done, q->size);
-	if (!q->ready)
+	if (!q->up)
 		return;
 	if (q->log2 > CO_RING_MAX_LOG2 || q->size != 1u << q->log2 ||
 	    q->gpa % CO_PAGE_SIZE ||
-	    !co_ram_contains(&fz.vm->ram, q->gpa, co_ring_bytes(q->log2)))
+	    !co_vm_ram_contains(fz.vm, q->gpa, co_ring_bytes(q->log2)))
 		fz_fail("queue %u: ring geometry gpa %#llx log2 %u size %u", qn,
 			(unsigned long long)q->gpa, q->log2, q->size);
-	if (fz.vm->stopping && !final)
+	if (co_vm_stopping(fz.vm) && !final)
 		return;
 	if (q->cpl_prod != q->req_cons)
 		fz_fail("queue %u: %u requests taken, %u completed", qn,
@@ -815,7 +822,7 @@ static void check_queue(unsigned int qn, struct co_queue *q, bool final)
 static void track_setup(void)
 {
 	unsigned int qn = (unsigned int)fz.last_p[0];
-	struct co_queue *q;
+	struct co_queue_info qi, *q = &qi;
 	struct gring *r;
 	int s;
 
@@ -824,19 +831,18 @@ static void track_setup(void)
 	if (fz.last_p[0] >= CO_MAX_QUEUES)
 		fz_fail("QUEUE_SETUP of queue %llu succeeded",
 			(unsigned long long)fz.last_p[0]);
-	q = co_vm_queue(fz.vm, qn);
 	r = &fz.ring[qn];
-	if (!q)
+	if (co_vm_queue_info(fz.vm, qn, q))
 		fz_fail("QUEUE_SETUP of absent queue %u succeeded", qn);
 	if (!fz.last_p[1] && !fz.last_p[2]) {
-		if (q->ready)
+		if (q->up)
 			fz_fail("queue %u still ready after teardown", qn);
 		r->up = false;
 		return;
 	}
-	if (!q->ready || q->gpa != fz.last_p[1] || q->log2 != fz.last_p[2])
+	if (!q->up || q->gpa != fz.last_p[1] || q->log2 != fz.last_p[2])
 		fz_fail("queue %u: set-up succeeded but host has ready %d gpa %#llx log2 %u",
-			qn, q->ready, (unsigned long long)q->gpa, q->log2);
+			qn, q->up, (unsigned long long)q->gpa, q->log2);
 	s = slot_of_queue(qn);
 	r->up = true;
 	r->gpa = q->gpa;
@@ -877,7 +883,7 @@ static void check_step(bool final)
 			fz.last_op, (unsigned long long)fz.last_p[0],
 			(unsigned long long)fz.last_p[1],
 			(unsigned long long)fz.last_p[2], fz.shp->result,
-			vm->stopping ? ", VM stopped" : "");
+			co_vm_stopping(vm) ? ", VM stopped" : "");
 	/*
 	 * An answered op was carried out, even if the VM stopped after it
 	 * (a device polled later may stop it). Unanswered is only allowed
@@ -885,19 +891,19 @@ static void check_step(bool final)
 	 */
 	if (fz.op_pending && fz.shp->op == CO_OP_RETURN)
 		track_setup();
-	else if (fz.op_pending && !vm->stopping)
+	else if (fz.op_pending && !co_vm_stopping(vm))
 		fz_fail("op %u: host left op %u in the shared page",
 			fz.last_op, fz.shp->op);
 	fz.op_pending = false;
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = vm->queue[qn];
+		struct co_queue_info q;
 
-		if (q)
-			check_queue(qn, q, final);
+		if (!co_vm_queue_info(vm, qn, &q))
+			check_queue(qn, &q, final);
 	}
 }
 
-/* The guest consumes every completion (FZ_F_AUTOCONS). */
+/* The guest consumes every completion (CO_SCRIPT_F_AUTOCONS). */
 static void consume_all(void)
 {
 	unsigned int qn;
@@ -917,12 +923,12 @@ static void step_start(void)
 	unsigned int qn;
 
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = fz.vm->queue[qn];
+		struct co_queue_info q;
 
-		if (!q)
+		if (co_vm_queue_info(fz.vm, qn, &q))
 			continue;
-		fz.ring[qn].completed0 = q->completed;
-		fz.ring[qn].size0 = q->ready ? q->size : 0;
+		fz.ring[qn].completed0 = q.completed;
+		fz.ring[qn].size0 = q.up ? q.size : 0;
 	}
 }
 
@@ -951,7 +957,7 @@ static int fz_enter(void *priv, struct co_vm_exit *exit)
 		return -CO_EIO;
 	}
 	check_step(false);
-	if (fz.flags & FZ_F_AUTOCONS)
+	if (fz.flags & CO_SCRIPT_F_AUTOCONS)
 		consume_all();
 	if (!play(&fz.in)) {
 		fz.final_sent = true;
@@ -1030,11 +1036,15 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 		fz_write_file(img_rw, img_pattern, IMG_SIZE);
 		fz_write_file(img_one, img_pattern, 512);
 	}
-	build_config(prof, (fz.flags & FZ_F_PAGED) != FZ_F_PAGED, &cfg);
+	build_config(prof, (fz.flags & CO_SCRIPT_F_PAGED) != CO_SCRIPT_F_PAGED,
+		     &cfg);
 	err = co_vm_create(&cfg, &fz_cpu_ops, &fz.vm);
 	co_config_free(&cfg);
 	if (err)
 		fz_fail("co_vm_create: %s", co_strerror(err));
+	fz.console = co_vm_device(fz.vm, CO_DEV_COCON, 0);
+	if (!fz.console)
+		fz_fail("the VM has no console");
 	if (prof->conet &&
 	    co_conet_loop_open(loop_name, peer_rx, peer_notify, NULL, &fz.peer))
 		fz_fail("cannot open the outside end of %s", loop_name);
@@ -1046,7 +1056,8 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 		step_start();
 		run();
 		/* co_vm_reset clears all of RAM: only when asked for. */
-		if (!fz_more(&fz.in) || (fz.flags & FZ_F_RESET) != FZ_F_RESET)
+		if (!fz_more(&fz.in) ||
+		    (fz.flags & CO_SCRIPT_F_RESET) != CO_SCRIPT_F_RESET)
 			break;
 		co_sim_fault_reset();
 		if (co_vm_reset(fz.vm))
@@ -1055,8 +1066,8 @@ int fz_vm_one(const struct fz_profile *prof, const uint8_t *data, size_t size)
 
 	co_sim_fault_reset();
 	if (fz.peer) {
-		fz.peer->ops->poll(fz.peer);
-		fz.peer->ops->close(fz.peer);
+		co_conet_port_poll(fz.peer);
+		co_conet_port_close(fz.peer);
 	}
 	co_vm_destroy(fz.vm);
 	fz.vm = NULL;

@@ -19,38 +19,38 @@
 
 static const char *outdir;
 
-static void save(struct fz_out *o, const char *target, const char *name)
+static void save(struct co_script *o, const char *target, const char *name)
 {
 	char path[1024];
 
 	snprintf(path, sizeof(path), "%s/%s", outdir, target);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/%s/seed-%s", outdir, target, name);
-	if (fz_save(o, path)) {
+	if (co_script_save(o, path)) {
 		fprintf(stderr, "seedgen: cannot write %s\n", path);
 		exit(1);
 	}
-	fz_out_free(o);
+	co_script_free(o);
 }
 
 /* ---- structured actions ------------------------------------------------ */
 
-static void setup(struct fz_out *o, unsigned int slot, unsigned int log2)
+static void setup(struct co_script *o, unsigned int slot, unsigned int log2)
 {
-	fz_put_u8(o, FZ_A_SETUP);
-	fz_put_u8(o, (uint8_t)slot);
-	fz_put_u8(o, (uint8_t)log2);
-	fz_put_u8(o, 0);		/* default place */
+	co_script_put_u8(o, CO_SCRIPT_A_SETUP);
+	co_script_put_u8(o, (uint8_t)slot);
+	co_script_put_u8(o, (uint8_t)log2);
+	co_script_put_u8(o, 0);		/* default place */
 }
 
 /* Bytes into the data area at @off. */
-static void data(struct fz_out *o, uint32_t off, const void *p, size_t len)
+static void data(struct co_script *o, uint32_t off, const void *p, size_t len)
 {
-	fz_put_u8(o, FZ_A_WRITE);
-	fz_put_u8(o, FZ_W_DATA);
-	fz_put_u32(o, off);
-	fz_put_u16(o, (uint16_t)len);
-	fz_put_bytes(o, p, len);
+	co_script_put_u8(o, CO_SCRIPT_A_WRITE);
+	co_script_put_u8(o, CO_SCRIPT_W_DATA);
+	co_script_put_u32(o, off);
+	co_script_put_u16(o, (uint16_t)len);
+	co_script_put_bytes(o, p, len);
 }
 
 struct seg {
@@ -58,73 +58,73 @@ struct seg {
 	uint32_t len;
 };
 
-static void desc(struct fz_out *o, unsigned int slot, uint8_t op,
+static void desc(struct co_script *o, unsigned int slot, uint8_t op,
 		 uint64_t arg, uint64_t arg2, const struct seg *segs,
 		 unsigned int nseg, bool indirect)
 {
 	unsigned int i;
 
-	fz_put_u8(o, FZ_A_DESC);
-	fz_put_u8(o, (uint8_t)slot);
-	fz_put_u8(o, op);
-	fz_put_u8(o, (uint8_t)nseg);
-	fz_put_u8(o, indirect ? 1 : 0);
-	fz_put_value(o, arg);
-	fz_put_value(o, arg2);
+	co_script_put_u8(o, CO_SCRIPT_A_DESC);
+	co_script_put_u8(o, (uint8_t)slot);
+	co_script_put_u8(o, op);
+	co_script_put_u8(o, (uint8_t)nseg);
+	co_script_put_u8(o, indirect ? 1 : 0);
+	co_script_put_value(o, arg);
+	co_script_put_value(o, arg2);
 	/* Inline: the harness reads at most CO_DESC_INLINE_SEGS of them. */
 	if (!indirect && nseg > CO_DESC_INLINE_SEGS)
 		nseg = CO_DESC_INLINE_SEGS;
 	for (i = 0; i < nseg; i++) {
-		fz_put_u8(o, 0);
-		fz_put_u16(o, (uint16_t)(segs[i].off / 64));
-		fz_put_value(o, segs[i].len);
+		co_script_put_u8(o, 0);
+		co_script_put_u16(o, (uint16_t)(segs[i].off / 64));
+		co_script_put_value(o, segs[i].len);
 	}
 }
 
-static void bell(struct fz_out *o, unsigned int slot)
+static void bell(struct co_script *o, unsigned int slot)
 {
-	fz_put_u8(o, FZ_A_BELL);
-	fz_put_u8(o, (uint8_t)slot);
+	co_script_put_u8(o, CO_SCRIPT_A_BELL);
+	co_script_put_u8(o, (uint8_t)slot);
 }
 
-static void op(struct fz_out *o, uint32_t code, uint64_t p0, uint64_t p1,
+static void op(struct co_script *o, uint32_t code, uint64_t p0, uint64_t p1,
 	       uint64_t p2)
 {
 	uint64_t p[3] = { p0, p1, p2 };
 
-	fz_emit_op(o, code, p, 3);
+	co_script_op(o, code, p, 3);
 }
 
-static void notify(struct fz_out *o)
+static void notify(struct co_script *o)
 {
 	op(o, CO_OP_NOTIFY, 0, 0, 0);
 }
 
-static void unmask(struct fz_out *o, unsigned int line)
+static void unmask(struct co_script *o, unsigned int line)
 {
-	fz_put_u8(o, FZ_A_UNMASK);
-	fz_put_u8(o, (uint8_t)line);
+	co_script_put_u8(o, CO_SCRIPT_A_UNMASK);
+	co_script_put_u8(o, (uint8_t)line);
 }
 
-static void fault(struct fz_out *o, unsigned int cls, unsigned int nth,
+static void fault(struct co_script *o, unsigned int cls, unsigned int nth,
 		  unsigned int arg)
 {
-	fz_put_u8(o, FZ_A_FAULT);
-	fz_put_u8(o, (uint8_t)cls);
-	fz_put_u8(o, (uint8_t)(nth - 1));
-	fz_put_u8(o, (uint8_t)arg);
+	co_script_put_u8(o, CO_SCRIPT_A_FAULT);
+	co_script_put_u8(o, (uint8_t)cls);
+	co_script_put_u8(o, (uint8_t)(nth - 1));
+	co_script_put_u8(o, (uint8_t)arg);
 }
 
-static void prod(struct fz_out *o, unsigned int slot, unsigned int what,
+static void prod(struct co_script *o, unsigned int slot, unsigned int what,
 		 uint64_t v)
 {
-	fz_put_u8(o, FZ_A_PROD);
-	fz_put_u8(o, (uint8_t)slot);
-	fz_put_u8(o, (uint8_t)what);
-	fz_put_value(o, v);
+	co_script_put_u8(o, CO_SCRIPT_A_PROD);
+	co_script_put_u8(o, (uint8_t)slot);
+	co_script_put_u8(o, (uint8_t)what);
+	co_script_put_value(o, v);
 }
 
-static void poweroff(struct fz_out *o, int code)
+static void poweroff(struct co_script *o, int code)
 {
 	op(o, CO_OP_TERMINATE, CO_TERM_POWEROFF, (uint64_t)code, 0);
 }
@@ -143,14 +143,14 @@ static void cobd_seeds(const char *t, unsigned int s0, unsigned int s1,
 		       unsigned int s2)
 {
 	static uint8_t buf[4096];
-	struct fz_out o;
+	struct co_script o;
 	struct seg one = { 0, 512 }, two[2] = { { 0, 512 }, { 4096, 1024 } };
 	struct seg info = { 8192, 16 }, runt8 = { 8192, 8 }, four[4] = {
 		{ 0, 512 }, { 4096 - 64, 512 }, { 12288, 1024 }, { 16384, 2048 } };
 
 	/* Every operation, valid. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS | FZ_F_PAGED);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS | CO_SCRIPT_F_PAGED);
 	setup(&o, s0, 3);
 	pattern(buf, sizeof(buf), 1);
 	data(&o, 0, buf, 1536);
@@ -169,8 +169,8 @@ static void cobd_seeds(const char *t, unsigned int s0, unsigned int s1,
 	save(&o, t, "rw");
 
 	/* The read-only unit and the one-sector unit, ends and beyond. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS);
 	setup(&o, s1, 2);
 	setup(&o, s2, 1);
 	desc(&o, s1, CO_COBD_READ, 127, 0, &one, 1, false);
@@ -195,8 +195,8 @@ static void cobd_seeds(const char *t, unsigned int s0, unsigned int s1,
 	save(&o, t, "ro");
 
 	/* Malformed requests: each one gets an error completion. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS | FZ_F_PAGED);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS | CO_SCRIPT_F_PAGED);
 	setup(&o, s0, 4);
 	desc(&o, s0, CO_COBD_READ, 0, 0, four, 3, false);	/* 3 inline */
 	desc(&o, s0, CO_COBD_READ, 0, 0, &info, 1, false);	/* not sectors */
@@ -210,47 +210,47 @@ static void cobd_seeds(const char *t, unsigned int s0, unsigned int s1,
 	bell(&o, s0);
 	notify(&o);
 	/* 300 segments (over CO_DESC_MAX_SEGS); a wrong table length. */
-	fz_put_u8(&o, FZ_A_DESC);
-	fz_put_u8(&o, (uint8_t)s0);
-	fz_put_u8(&o, CO_COBD_READ);
-	fz_put_u8(&o, 0xff);
-	fz_put_u16(&o, 300);
-	fz_put_u8(&o, 0);		/* inline: the harness writes 2 */
-	fz_put_value(&o, 0);
-	fz_put_value(&o, 0);
-	fz_put_u8(&o, 0);
-	fz_put_u16(&o, 0);
-	fz_put_value(&o, 512);
-	fz_put_u8(&o, 0);
-	fz_put_u16(&o, 8);
-	fz_put_value(&o, 512);
-	fz_put_u8(&o, FZ_A_DESC);
-	fz_put_u8(&o, (uint8_t)s0);
-	fz_put_u8(&o, CO_COBD_READ);
-	fz_put_u8(&o, 1);
-	fz_put_u8(&o, 0x41);
-	fz_put_value(&o, 0);
-	fz_put_value(&o, 0);
-	fz_put_u8(&o, 0);
-	fz_put_u16(&o, 0);
-	fz_put_value(&o, 512);
-	fz_put_value(&o, 32);
+	co_script_put_u8(&o, CO_SCRIPT_A_DESC);
+	co_script_put_u8(&o, (uint8_t)s0);
+	co_script_put_u8(&o, CO_COBD_READ);
+	co_script_put_u8(&o, 0xff);
+	co_script_put_u16(&o, 300);
+	co_script_put_u8(&o, 0);		/* inline: the harness writes 2 */
+	co_script_put_value(&o, 0);
+	co_script_put_value(&o, 0);
+	co_script_put_u8(&o, 0);
+	co_script_put_u16(&o, 0);
+	co_script_put_value(&o, 512);
+	co_script_put_u8(&o, 0);
+	co_script_put_u16(&o, 8);
+	co_script_put_value(&o, 512);
+	co_script_put_u8(&o, CO_SCRIPT_A_DESC);
+	co_script_put_u8(&o, (uint8_t)s0);
+	co_script_put_u8(&o, CO_COBD_READ);
+	co_script_put_u8(&o, 1);
+	co_script_put_u8(&o, 0x41);
+	co_script_put_value(&o, 0);
+	co_script_put_value(&o, 0);
+	co_script_put_u8(&o, 0);
+	co_script_put_u16(&o, 0);
+	co_script_put_value(&o, 512);
+	co_script_put_value(&o, 32);
 	bell(&o, s0);
 	notify(&o);
 	/* A segment outside RAM, one with reserved bits, a zero length. */
-	fz_put_u8(&o, FZ_A_DESC);
-	fz_put_u8(&o, (uint8_t)s0);
-	fz_put_u8(&o, CO_COBD_READ);
-	fz_put_u8(&o, 2);
-	fz_put_u8(&o, 0);
-	fz_put_value(&o, 0);
-	fz_put_value(&o, 0);
-	fz_put_u8(&o, 3);
-	fz_put_u64(&o, (uint64_t)FZ_MEM_MB << 20);
-	fz_put_value(&o, 512);
-	fz_put_u8(&o, 0x80);
-	fz_put_u16(&o, 0);
-	fz_put_value(&o, 512);
+	co_script_put_u8(&o, CO_SCRIPT_A_DESC);
+	co_script_put_u8(&o, (uint8_t)s0);
+	co_script_put_u8(&o, CO_COBD_READ);
+	co_script_put_u8(&o, 2);
+	co_script_put_u8(&o, 0);
+	co_script_put_value(&o, 0);
+	co_script_put_value(&o, 0);
+	co_script_put_u8(&o, 3);
+	co_script_put_u64(&o, (uint64_t)CO_SCRIPT_MEM_MB << 20);
+	co_script_put_value(&o, 512);
+	co_script_put_u8(&o, 0x80);
+	co_script_put_u16(&o, 0);
+	co_script_put_value(&o, 512);
 	bell(&o, s0);
 	notify(&o);
 	/* Flow control: stop consuming, fill the ring, then a broken index. */
@@ -264,8 +264,8 @@ static void cobd_seeds(const char *t, unsigned int s0, unsigned int s1,
 	save(&o, t, "errors");
 
 	/* Host I/O errors and short transfers under requests. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS | FZ_F_RESET);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS | CO_SCRIPT_F_RESET);
 	setup(&o, s0, 3);
 	fault(&o, 0, 1, CO_EIO - 1);
 	desc(&o, s0, CO_COBD_READ, 0, 0, two, 2, false);
@@ -311,7 +311,7 @@ static void conet_seeds(const char *t, unsigned int tx, unsigned int rx,
 			unsigned int tx1)
 {
 	static uint8_t f[2048];
-	struct fz_out o;
+	struct co_script o;
 	struct seg rxbuf[4] = { { 0, 1518 }, { 2048, 1518 }, { 4096, 1518 },
 				{ 6144, 60 } };
 	struct seg txf = { 16384, 60 }, big[2] = { { 16384, 1500 },
@@ -319,16 +319,16 @@ static void conet_seeds(const char *t, unsigned int tx, unsigned int rx,
 	struct seg runt = { 16384, 13 };
 	unsigned int i;
 
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS | FZ_F_PAGED);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS | CO_SCRIPT_F_PAGED);
 	setup(&o, tx, 3);
 	setup(&o, rx, 3);
 	for (i = 0; i < 4; i++)
 		desc(&o, rx, CO_CONET_RX, 0, 0, &rxbuf[i], 1, false);
 	bell(&o, rx);
 	unmask(&o, CO_IRQ_CONET(0));
-	fz_emit_frame(&o, f, frame(f, 60, 1));
-	fz_emit_frame(&o, f, frame(f, 1514, 2));
+	co_script_frame(&o, f, frame(f, 60, 1));
+	co_script_frame(&o, f, frame(f, 1514, 2));
 	op(&o, CO_OP_IDLE, 0, 0, 0);
 	data(&o, 16384, f, frame(f, 1600, 3));
 	desc(&o, tx, CO_CONET_TX, 0, 0, &txf, 1, false);
@@ -337,26 +337,26 @@ static void conet_seeds(const char *t, unsigned int tx, unsigned int rx,
 	desc(&o, tx, CO_CONET_RX, 0, 0, &txf, 1, false);
 	bell(&o, tx);
 	notify(&o);
-	fz_put_u8(&o, FZ_A_PEER);
+	co_script_put_u8(&o, CO_SCRIPT_A_PEER);
 	/* Group source address; a frame too big for a 60-byte buffer. */
 	f[6] = 0x01;
 	data(&o, 16384 + 6, f + 6, 1);
 	desc(&o, tx, CO_CONET_TX, 0, 0, &txf, 1, false);
 	bell(&o, tx);
-	fz_emit_frame(&o, f, frame(f, 1000, 4));
-	fz_emit_frame(&o, f, frame(f, 10, 5));
-	fz_emit_frame(&o, f, frame(f, 1600, 6));
+	co_script_frame(&o, f, frame(f, 1000, 4));
+	co_script_frame(&o, f, frame(f, 10, 5));
+	co_script_frame(&o, f, frame(f, 1600, 6));
 	notify(&o);
 	poweroff(&o, 0);
 	save(&o, t, "txrx");
 
 	/* Frames with no buffer posted: the backlog, then its overflow. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS);
 	setup(&o, rx, 2);
 	setup(&o, tx1, 1);
 	for (i = 0; i < 70; i++)
-		fz_emit_frame(&o, f, frame(f, 60 + i, (unsigned int)i));
+		co_script_frame(&o, f, frame(f, 60 + i, (unsigned int)i));
 	op(&o, CO_OP_YIELD, 0, 0, 0);
 	for (i = 0; i < 4; i++)
 		desc(&o, rx, CO_CONET_RX, 0, 0, &rxbuf[i], 1, false);
@@ -384,13 +384,13 @@ static void cocon_seeds(const char *t, unsigned int out, unsigned int in)
 		"the fuzzing console, twice over, to reach the scrollback\r\n"
 		"\x1b[99;99H\x1b[0J\x1b[1J\x1b[?25l\x1b[s\x1b[u\x1b[m\x1b[";
 	static const char keys[] = "ls -l /\r";
-	struct fz_out o;
+	struct co_script o;
 	struct seg txt = { 0, sizeof(text) - 1 }, kb[2] = { { 8192, 4 },
 							      { 12288, 64 } };
 	struct seg split[2] = { { 0, 100 }, { 100, sizeof(text) - 101 } };
 
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_AUTOCONS | FZ_F_PAGED);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_AUTOCONS | CO_SCRIPT_F_PAGED);
 	setup(&o, out, 2);
 	setup(&o, in, 2);
 	data(&o, 0, text, sizeof(text) - 1);
@@ -399,20 +399,20 @@ static void cocon_seeds(const char *t, unsigned int out, unsigned int in)
 	desc(&o, out, CO_COCON_READ, 0, 0, &txt, 1, false);
 	bell(&o, out);
 	notify(&o);
-	fz_put_u8(&o, FZ_A_SNAP);
-	fz_put_u16(&o, 4096);
-	fz_put_u8(&o, 1);
-	fz_emit_keys(&o, keys, sizeof(keys) - 1);
+	co_script_put_u8(&o, CO_SCRIPT_A_SNAP);
+	co_script_put_u16(&o, 4096);
+	co_script_put_u8(&o, 1);
+	co_script_keys(&o, keys, sizeof(keys) - 1);
 	desc(&o, in, CO_COCON_READ, 0, 0, &kb[0], 1, false);
 	desc(&o, in, CO_COCON_READ, 0, 0, &kb[1], 1, false);
 	desc(&o, in, CO_COCON_WRITE, 0, 0, &kb[1], 1, false);
 	bell(&o, in);
 	unmask(&o, CO_IRQ_COCON);
 	op(&o, CO_OP_IDLE, 0, 0, 0);
-	fz_emit_keys(&o, keys, sizeof(keys) - 1);
-	fz_put_u8(&o, FZ_A_SNAP);
-	fz_put_u16(&o, 10);
-	fz_put_u8(&o, 0);
+	co_script_keys(&o, keys, sizeof(keys) - 1);
+	co_script_put_u8(&o, CO_SCRIPT_A_SNAP);
+	co_script_put_u16(&o, 10);
+	co_script_put_u8(&o, 0);
 	poweroff(&o, 0);
 	save(&o, t, "console");
 }
@@ -422,52 +422,52 @@ static void cocon_seeds(const char *t, unsigned int out, unsigned int in)
 static void ops_seeds(const char *t)
 {
 	static const char msg[] = "hello from the fuzz guest";
-	struct fz_out o;
+	struct co_script o;
 
-	fz_out_init(&o);
-	fz_put_u8(&o, 0);
+	co_script_init(&o);
+	co_script_put_u8(&o, 0);
 	op(&o, CO_OP_GET_TIME, 0, 0, 0);
-	fz_emit_text(&o, msg, sizeof(msg) - 1);
+	co_script_text(&o, msg, sizeof(msg) - 1);
 	op(&o, CO_OP_DEBUG_PRINT, sizeof(msg) - 1, 0, 0);
 	op(&o, CO_OP_SET_TIMER, 1000001000000ULL, 0, 0);
 	unmask(&o, CO_IRQ_TIMER);
 	op(&o, CO_OP_IDLE, 0, 0, 0);
 	op(&o, CO_OP_FORWARD_IRQ, 32, 0, 0);
 	op(&o, CO_OP_YIELD, 0, 0, 0);
-	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COBD(0), FZ_RING_BASE + 0x1000, 2);
+	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COBD(0), CO_SCRIPT_RING_BASE + 0x1000, 2);
 	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COBD(0), 0, 0);
-	op(&o, CO_OP_QUEUE_SETUP, 300, FZ_RING_BASE, 2);
-	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, FZ_RING_BASE + 1, 2);
-	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, FZ_RING_BASE, 11);
+	op(&o, CO_OP_QUEUE_SETUP, 300, CO_SCRIPT_RING_BASE, 2);
+	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, CO_SCRIPT_RING_BASE + 1, 2);
+	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, CO_SCRIPT_RING_BASE, 11);
 	op(&o, CO_OP_QUEUE_SETUP, CO_QUEUE_COCON_OUT, 15ULL << 20, 10);
 	op(&o, CO_OP_SET_TIMER, 0, 0, 0);
-	fz_put_u8(&o, FZ_A_POWER);
-	fz_put_u8(&o, CO_POWER_CTRL_ALT_DEL);
+	co_script_put_u8(&o, CO_SCRIPT_A_POWER);
+	co_script_put_u8(&o, CO_POWER_CTRL_ALT_DEL);
 	unmask(&o, CO_IRQ_POWER);
 	op(&o, CO_OP_IDLE, 0, 0, 0);
-	fz_put_u8(&o, FZ_A_CLOCK);
-	fz_put_value(&o, 5000000);
+	co_script_put_u8(&o, CO_SCRIPT_A_CLOCK);
+	co_script_put_value(&o, 5000000);
 	op(&o, CO_OP_NOTIFY, 0, 0, 0);
-	fz_emit_text(&o, "bye", 3);
+	co_script_text(&o, "bye", 3);
 	op(&o, CO_OP_TERMINATE, CO_TERM_PANIC, 0, 3);
 	save(&o, t, "ops");
 
 	/* Protocol violations, one per life. */
-	fz_out_init(&o);
-	fz_put_u8(&o, FZ_F_RESET);
+	co_script_init(&o);
+	co_script_put_u8(&o, CO_SCRIPT_F_RESET);
 	op(&o, 99, 0, 0, 0);
 	op(&o, CO_OP_DEBUG_PRINT, CO_TEXT_SIZE, 0, 0);
 	save(&o, t, "violations");
-	fz_out_init(&o);
-	fz_put_u8(&o, 0);
+	co_script_init(&o);
+	co_script_put_u8(&o, 0);
 	op(&o, CO_OP_FORWARD_IRQ, 3, 0, 0);
 	save(&o, t, "forward");
-	fz_out_init(&o);
-	fz_put_u8(&o, 0);
+	co_script_init(&o);
+	co_script_put_u8(&o, 0);
 	op(&o, CO_OP_TERMINATE, CO_TERM_PROTOCOL, 0, 0);
 	save(&o, t, "terminate");
-	fz_out_init(&o);
-	fz_put_u8(&o, 0);
+	co_script_init(&o);
+	co_script_put_u8(&o, 0);
 	op(&o, CO_OP_IDLE, 0, 0, 0);
 	save(&o, t, "deadlock");
 }
@@ -481,16 +481,16 @@ static void loader_seeds(void)
 	static const uint8_t initrd[] = "070701 an initrd";
 	static const uint8_t flags[] = { 0x00, 0x0c, 0x0e, 0x0f, 0x1e, 0x2e,
 					 0x5e };
-	struct fz_out o;
+	struct co_script o;
 	unsigned int i;
 	char name[32];
 
 	for (i = 0; i < sizeof(flags); i++) {
-		fz_out_init(&o);
-		fz_put_u8(&o, flags[i]);
-		fz_put_u32(&o, (uint32_t)len);
-		fz_put_bytes(&o, elf, len);
-		fz_put_bytes(&o, initrd, sizeof(initrd));
+		co_script_init(&o);
+		co_script_put_u8(&o, flags[i]);
+		co_script_put_u32(&o, (uint32_t)len);
+		co_script_put_bytes(&o, elf, len);
+		co_script_put_bytes(&o, initrd, sizeof(initrd));
 		snprintf(name, sizeof(name), "elf-%02x", flags[i]);
 		save(&o, "loader", name);
 	}
@@ -502,17 +502,17 @@ static void loader_seeds(void)
 static void config_seed(const char *name, uint8_t mode, const char *const *args,
 			const char *const *files)
 {
-	struct fz_out o;
+	struct co_script o;
 	unsigned int i;
 
-	fz_out_init(&o);
-	fz_put_u8(&o, mode);
-	fz_put_u8(&o, 0);
+	co_script_init(&o);
+	co_script_put_u8(&o, mode);
+	co_script_put_u8(&o, 0);
 	for (i = 0; args[i]; i++)
-		fz_put_bytes(&o, args[i], strlen(args[i]) + (args[i + 1] ? 1 : 0));
+		co_script_put_bytes(&o, args[i], strlen(args[i]) + (args[i + 1] ? 1 : 0));
 	for (i = 0; files && files[i]; i++) {
-		fz_put_u8(&o, 0xff);
-		fz_put_bytes(&o, files[i], strlen(files[i]));
+		co_script_put_u8(&o, 0xff);
+		co_script_put_bytes(&o, files[i], strlen(files[i]));
 	}
 	save(&o, "config", name);
 }

@@ -6,6 +6,7 @@
  * since nothing guarantees the image is aligned.
  */
 #include <colinux/monitor.h>
+#include <colinux/inspect.h>
 #include "internal/elf.h"
 #include <colinux/abi/types.h>
 #include <colinux/lib.h>
@@ -16,6 +17,9 @@
 #define SYM_SIZE	CO_ELF_SYM_SIZE
 /* vmlinux has a handful; anything past this is not a kernel. */
 #define MAX_PHDRS	64
+
+_Static_assert(CO_KERNEL_MAX_SEGMENTS == CO_ELF_MAX_SEGMENTS,
+	       "struct co_kernel_info holds every segment the parser takes");
 
 #define ELFCLASS64	2
 #define ELFDATA2LSB	1
@@ -369,6 +373,8 @@ static void parse_symbols(struct co_elf *elf, const struct ehdr *h)
 		elf->nr_syms = sh.size / SYM_SIZE;
 		elf->strtab = (const char *)elf->image + st.offset;
 		elf->strtab_size = st.size;
+		elf->symtab_off = sh.offset;
+		elf->strtab_off = st.offset;
 		return;
 	}
 }
@@ -491,4 +497,64 @@ int co_kernel_image_check(const void *image, size_t len, uint64_t ram_size,
 	if (!rc)
 		rc = co_elf_check_fits(&elf, ram_size, err, errlen);
 	return rc;
+}
+
+void co_elf_describe(const struct co_elf *elf, struct co_kernel_info *ki)
+{
+	unsigned int i;
+
+	co_memset(ki, 0, sizeof(*ki));
+	ki->entry = elf->entry;
+	/* Cannot fail: co_elf_parse refuses an entry point in no segment. */
+	co_elf_entry_va(elf, 0, &ki->entry_va);
+	ki->nr_seg = elf->nr_seg;
+	for (i = 0; i < elf->nr_seg; i++) {
+		const struct co_elf_segment *s = &elf->seg[i];
+
+		ki->seg[i] = (struct co_kernel_segment){
+			.offset = s->offset, .filesz = s->filesz,
+			.memsz = s->memsz, .paddr = s->paddr,
+			.vaddr = s->vaddr, .flags = s->flags,
+			.mapped = co_elf_vaddr_mapped(s->vaddr),
+		};
+	}
+	ki->lowest_paddr = elf->lowest_paddr;
+	ki->highest_paddr = elf->highest_paddr;
+	/*
+	 * Offsets, not pointers: they stay true for any copy of the image,
+	 * and a loaded VM keeps only a copy of the tables.
+	 */
+	if (elf->symtab) {
+		ki->symtab_off = elf->symtab_off;
+		ki->nr_syms = elf->nr_syms;
+	}
+	if (elf->strtab) {
+		ki->strtab_off = elf->strtab_off;
+		ki->strtab_size = elf->strtab_size;
+	}
+}
+
+int co_kernel_image_info(const void *image, size_t len,
+			 struct co_kernel_info *ki, char *err, size_t errlen)
+{
+	struct co_elf elf;
+	int rc;
+
+	rc = co_elf_parse(&elf, image, len, err, errlen);
+	if (rc)
+		return rc;
+	co_elf_describe(&elf, ki);
+	return 0;
+}
+
+int co_kernel_image_symbol(const void *image, size_t len, const char *name,
+			   uint64_t *value)
+{
+	struct co_elf elf;
+	int rc;
+
+	rc = co_elf_parse(&elf, image, len, NULL, 0);
+	if (rc)
+		return rc;
+	return co_elf_symbol(&elf, name, value);
 }

@@ -235,8 +235,8 @@ static void handle_op(struct co_vm *vm)
 		p[i] = CO_READ_ONCE(sh->param[i]);
 	if (op < CO_OP_MAX)
 		vm->stats.ops[op]++;
-	if (vm->recorder)
-		vm->recorder(vm, op, p);
+	if (vm->op_trace)
+		vm->op_trace(vm->op_trace_ctx, vm, op, p);
 	/*
 	 * Queues first: a guest that rings a doorbell and then idles must
 	 * see its completions' interrupts, not sleep on them.
@@ -316,4 +316,10 @@ int co_vm_run(struct co_vm *vm, struct co_vm_exit *exit)
 	co_mailbox_close(vm);
 	*exit = vm->exit;
 	return 0;
+}
+
+void co_vm_set_op_trace(struct co_vm *vm, co_vm_op_trace_fn *fn, void *ctx)
+{
+	vm->op_trace = fn;
+	vm->op_trace_ctx = fn ? ctx : NULL;
 }

@@ -10,6 +10,7 @@ set(CO_MONITOR_SOURCES
 	${CO_MONITOR_DIR}/config.c
 	${CO_MONITOR_DIR}/elf.c
 	${CO_MONITOR_DIR}/fmt.c
+	${CO_MONITOR_DIR}/inspect.c
 	${CO_MONITOR_DIR}/lib.c
 	${CO_MONITOR_DIR}/loader.c
 	${CO_MONITOR_DIR}/mailbox.c

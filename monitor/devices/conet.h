@@ -11,7 +11,7 @@
 #ifndef CO_MONITOR_DEVICES_CONET_H
 #define CO_MONITOR_DEVICES_CONET_H
 
-#include <colinux/host.h>
+#include <colinux/monitor.h>
 
 struct co_device;
 struct co_conet_port;
@@ -37,14 +37,7 @@ struct co_conet_port {
 /* A capture file: every frame sent lands in it; nothing comes back. */
 int co_conet_pcap_open(const char *path, struct co_conet_port **out);
 
-/*
- * One end of the loopback pair @name. Frames the other end sends reach
- * @rx (from this side's poll); @notify ([any]) tells this side's VM that
- * poll has work. A third end with the same name is -CO_EBUSY.
- */
-int co_conet_loop_open(const char *name, co_net_rx_fn *rx,
-		       void (*notify)(void *ctx), void *ctx,
-		       struct co_conet_port **out);
+/* co_conet_loop_open, a loopback pair's end, is public (monitor.h). */
 
 /* Counters beyond the public struct co_conet_stats. */
 struct co_conet_xstats {

@@ -295,3 +295,23 @@ fail:
 	co_host_free(e);
 	return err;
 }
+
+/*
+ * The port calls for a program that holds a pair's end itself (monitor.h):
+ * the same ops conet.c calls for its own back-end.
+ */
+int co_conet_port_send(struct co_conet_port *p, const void *frame, size_t len)
+{
+	return p->ops->send(p, frame, len);
+}
+
+void co_conet_port_poll(struct co_conet_port *p)
+{
+	if (p->ops->poll)
+		p->ops->poll(p);
+}
+
+void co_conet_port_close(struct co_conet_port *p)
+{
+	p->ops->close(p);
+}

@@ -36,6 +36,8 @@ struct co_elf {
 	uint64_t nr_syms;
 	const char *strtab;
 	uint64_t strtab_size;
+	/* Where they are in the image (the pointers may be to a copy). */
+	uint64_t symtab_off, strtab_off;
 };
 
 /*
@@ -72,5 +74,9 @@ static inline bool co_elf_vaddr_mapped(uint64_t vaddr)
  */
 int co_elf_entry_va(const struct co_elf *elf, uint64_t ram_base,
 		    uint64_t *va);
+
+/* The public description (<colinux/inspect.h>) of a parsed image. */
+struct co_kernel_info;
+void co_elf_describe(const struct co_elf *elf, struct co_kernel_info *ki);
 
 #endif

@@ -78,11 +78,9 @@ struct co_vm {
 	bool stopping;			/* exit is final */
 	struct co_vm_stats stats;
 
-	/*
-	 * Optional: sees every guest operation before it is processed (the
-	 * traffic recorder of fuzz/record.c; NULL otherwise).
-	 */
-	void (*recorder)(struct co_vm *vm, uint32_t op, const uint64_t *param);
+	/* co_vm_set_op_trace: NULL, or called with every guest operation. */
+	co_vm_op_trace_fn *op_trace;
+	void *op_trace_ctx;
 };
 
 /* Raise a virtual interrupt line for the guest's next entry. [vm] */

@@ -26,9 +26,9 @@
 #include <unistd.h>
 
 #include <colinux/monitor.h>
+#include <sim/record.h>
 #include <sim/sim.h>
 #include "../unicorn/co_unicorn.h"
-#include "record.h"
 
 #define ESCAPE_KEY	0x1d	/* Ctrl-] */
 
@@ -188,7 +188,8 @@ static void usage(FILE *f)
 "Options (before the keys): --real-time  use the host clocks instead of\n"
 "  virtual time (the default, except when interactive); --stats  print run\n"
 "  statistics at exit (wall time, switches, requests, interrupts);\n"
-"  --record FILE  write the guest's device traffic as a fuzz input\n"
+"  --record FILE  write the guest's device traffic to FILE as a guest\n"
+"  script, which the fuzz targets replay (fuzz/README.md)\n"
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host error.\n",
@@ -310,7 +311,7 @@ static int bundled_guest(struct co_config *cfg, bool interactive,
 struct options {
 	bool real_time;
 	bool stats;
-	const char *record;	/* --record FILE: traffic as a fuzz input */
+	const char *record;	/* --record FILE: traffic as a guest script */
 	int first_key;
 };
 
@@ -423,8 +424,29 @@ out:
 	return ret;
 }
 
+/* --record: the file is opened before anything runs, and written at the end. */
+static int record_finish(struct co_sim_recorder *rec, const char *path,
+			 int rc)
+{
+	char err[512];
+	size_t bytes;
+	bool truncated;
+
+	if (!rec)
+		return rc;
+	if (co_sim_recorder_close(rec, &bytes, &truncated, err, sizeof(err))) {
+		fprintf(stderr, "colinux-sim: cannot write the recording %s\n", err);
+		return rc ? rc : CO_EXIT_HOST;
+	}
+	if (bytes)
+		fprintf(stderr, "colinux-sim: recorded %zu bytes of guest traffic in %s%s\n",
+			bytes, path, truncated ? " (truncated)" : "");
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	struct co_sim_recorder *rec = NULL;
 	struct co_config cfg;
 	struct options o;
 	struct co_vm *vm;
@@ -449,6 +471,11 @@ int main(int argc, char **argv)
 		co_config_free(&cfg);
 		return CO_EXIT_USAGE;
 	}
+	if (o.record && co_sim_recorder_open(o.record, &rec, err, sizeof(err))) {
+		fprintf(stderr, "colinux-sim: cannot record to %s\n", err);
+		co_config_free(&cfg);
+		return CO_EXIT_USAGE;
+	}
 	if (interactive || o.real_time)
 		co_sim_clock_real(true);
 
@@ -458,7 +485,8 @@ int main(int argc, char **argv)
 		if (rc != -CO_ENOTSUP)
 			fprintf(stderr, "colinux-sim: cannot create the VM: %s\n", co_strerror(rc));
 		co_config_free(&cfg);
-		return rc == -CO_ENOTSUP ? CO_EXIT_USAGE : CO_EXIT_HOST;
+		return record_finish(rec, o.record, rc == -CO_ENOTSUP ?
+				     CO_EXIT_USAGE : CO_EXIT_HOST);
 	}
 	rc = co_vm_load_files(vm, err, sizeof(err));
 	if (rc) {
@@ -473,19 +501,15 @@ int main(int argc, char **argv)
 		rc = CO_EXIT_HOST;
 		goto out;
 	}
-	if (o.record && co_fuzz_record_start(vm, o.record)) {
-		fprintf(stderr, "colinux-sim: cannot record to %s\n", o.record);
-		rc = CO_EXIT_HOST;
-		goto out;
-	}
+	if (rec)
+		co_sim_recorder_attach(rec, vm);
 	print_summary(vm, &cfg);
 	t0 = wall_seconds();
 	rc = run_vm(vm, interactive);
 	if (o.stats)
 		print_stats(vm, wall_seconds() - t0);
 out:
-	if (o.record)
-		co_fuzz_record_stop(vm);
+	rc = record_finish(rec, o.record, rc);
 	co_vm_destroy(vm);
 	co_config_free(&cfg);
 	return rc;

@@ -218,6 +218,7 @@ int32_t co_test_one_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
 	g->next_p[1] = p1;
 	g->next_p[2] = p2;
 	assert_int_equal(co_vm_run(g->vm, &exit), -CO_EBUSY);
+	assert_int_equal(g->sh->op, CO_OP_RETURN);
 	return g->sh->result;
 }
 

@@ -74,11 +74,13 @@ int co_test_fixture_teardown(void **state);
  * One guest operation per co_vm_run, for tests that play the guest in
  * plain sequential code between runs: boot with co_test_step_one_op as
  * the step, then co_test_one_op issues one operation, kicks the VM back
- * out and returns the operation's result.
+ * out and returns the operation's result. For an operation that stops
+ * the VM, set next_op and next_p and call co_vm_run.
  */
 void co_test_step_one_op(struct co_test_guest *g, unsigned int entry);
 int32_t co_test_one_op(struct co_test_guest *g, uint32_t op, uint64_t p0,
 		       uint64_t p1, uint64_t p2);
+
 
 /* Guest-side helpers for step functions. */
 void co_test_op(struct co_test_guest *g, uint32_t op, uint64_t p0,

@@ -169,6 +169,21 @@ uint64_t co_vm_ram_size(const struct co_vm *vm);
 /* Look up a symbol of the loaded kernel; -CO_ENOENT if none. */
 int co_vm_symbol(const struct co_vm *vm, const char *name, uint64_t *value);
 
+/*
+ * Operation tracing, for recorders and debuggers: @fn sees every guest
+ * operation, its parameters as the guest left them in the shared page,
+ * before the monitor processes it (or the doorbells rung with it). It is
+ * called on the VM's thread from inside co_vm_run ([vm]), with the guest
+ * off the CPU: it may read guest memory and the shared page
+ * (co_vm_read_gpa, co_vm_shared, <colinux/inspect.h>), and must not
+ * write them or call co_vm_run, co_vm_reset or co_vm_destroy. One trace
+ * per VM; NULL turns it off. It stays set across co_vm_reset. Set it
+ * while the VM is not running ([vm]).
+ */
+typedef void co_vm_op_trace_fn(void *ctx, struct co_vm *vm, uint32_t op,
+			       const uint64_t param[CO_PARAMS]);
+void co_vm_set_op_trace(struct co_vm *vm, co_vm_op_trace_fn *fn, void *ctx);
+
 /* Statistics of one run. */
 struct co_vm_stats {
 	uint64_t switches;		/* guest -> host exits */
@@ -211,5 +226,26 @@ struct co_conet_stats {
 	uint64_t rx_frames, rx_bytes, rx_dropped_nobuf;
 };
 void co_conet_stats(struct co_device *net, struct co_conet_stats *st);
+
+/*
+ * One end of the loopback pair @name (ethN=loop,NAME): for a program that
+ * plays the network for a VM's conet unit, as another VM's unit would.
+ * Frames the other end sends reach @rx from co_conet_port_poll on this
+ * end; @notify ([any]) says that poll has work. A third end with the same
+ * name is -CO_EBUSY. The port is the caller's until co_conet_port_close.
+ */
+struct co_conet_port;
+int co_conet_loop_open(const char *name, co_net_rx_fn *rx,
+		       void (*notify)(void *ctx), void *ctx,
+		       struct co_conet_port **out);
+/*
+ * A frame to the other end, copied: 0; -CO_ERANGE over CO_CONET_MAX_FRAME
+ * bytes, -CO_ENOENT with no other end open, -CO_EBUSY when its inbox is
+ * full (the frame is lost, as on a wire). [any]
+ */
+int co_conet_port_send(struct co_conet_port *p, const void *frame, size_t len);
+/* Deliver the frames waiting for this end's @rx, on the caller's thread. */
+void co_conet_port_poll(struct co_conet_port *p);
+void co_conet_port_close(struct co_conet_port *p);
 
 #endif

@@ -1,38 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The traffic recorder: turns a real run (colinux-sim --record FILE) into
- * an input of the VM fuzz targets (fz.h), so real device traffic seeds the
- * fuzzers.
+ * The traffic recorder (<sim/record.h>): turns a real run (colinux-sim
+ * --record FILE) into a guest script (<sim/script.h>), an input of the VM
+ * fuzz targets, so real device traffic seeds the fuzzers.
  *
- * It sits on the monitor's recorder hook, which sees every guest operation
- * before the monitor processes it. At each one it writes what the guest did
- * since the previous one, as the guest actions that reproduce it:
+ * It sits on the monitor's operation trace (co_vm_set_op_trace), which
+ * sees every guest operation before the monitor processes it, and reads
+ * the VM through the public API only (queues from <colinux/inspect.h>,
+ * guest RAM, the shared page). At each operation it writes what the guest
+ * did since the previous one, as the guest actions that reproduce it:
  *  - frames and keystrokes the devices delivered meanwhile (read back from
- *    the RX / console-input buffers they completed) become FZ_A_FRAME and
- *    FZ_A_KEYS, so the replay gets them from outside too;
- *  - changed interrupt-mask words become FZ_A_SHARED;
+ *    the RX / console-input buffers they completed) become
+ *    CO_SCRIPT_A_FRAME and CO_SCRIPT_A_KEYS, so the replay gets them from
+ *    outside too;
+ *  - changed interrupt-mask words become CO_SCRIPT_A_SHARED;
  *  - payloads of new requests that carry data to the host (conet TX,
  *    console output; not cobd writes, whose bytes the monitor never
- *    looks at) and indirect segment tables become FZ_A_WRITE;
+ *    looks at) and indirect segment tables become CO_SCRIPT_A_WRITE;
  *  - changed bytes of every ring's guest-owned part (req_prod, cpl_cons,
- *    the descriptors) become FZ_A_WRITE;
- *  - rung doorbells become FZ_A_BELL, the text area FZ_A_TEXT when the
- *    operation reads it, and the operation itself FZ_A_OP.
- * Writes use RAM-relative offsets; operation parameters are raw, so
- * record with paged RAM (the default; RAM starts at 0) for seeds. The replay VM has
- * FZ_MEM_MB of RAM: run the recorded guest with mem=16 so its rings fit.
- * Recording stops at REC_MAX bytes (the fuzzers' -max_len is set to match
- * in ci/fuzz-short and fuzz/README.md).
+ *    the descriptors) become CO_SCRIPT_A_WRITE;
+ *  - rung doorbells become CO_SCRIPT_A_BELL, the text area
+ *    CO_SCRIPT_A_TEXT when the operation reads it, and the operation
+ *    itself CO_SCRIPT_A_OP.
+ * Writes use RAM-relative offsets; operation parameters and the
+ * addresses inside descriptors are raw guest-physical addresses, so a
+ * recording replays as recorded only in a VM whose RAM starts where the
+ * recorded one's did. The replay VM has CO_SCRIPT_MEM_MB of RAM: run the
+ * recorded guest with mem=16 so its rings fit. Recording stops at REC_MAX
+ * bytes (the fuzzers' -max_len is set to match in ci/fuzz-short and
+ * fuzz/README.md).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include <colinux/inspect.h>
 #include <colinux/abi/ring.h>
-#include "internal/vm.h"
-#include "fz.h"
-#include "record.h"
+#include <sim/record.h>
+#include <sim/script.h>
 
 #define REC_MAX		(256 * 1024)
 #define DATA_MAX	4096	/* payload bytes kept per request */
@@ -46,36 +54,37 @@ struct rec_ring {
 	uint32_t cpl_seen;
 };
 
-struct recorder {
+struct co_sim_recorder {
 	struct co_vm *vm;
 	char *path;
-	struct fz_out out;
+	FILE *file;
+	struct co_script out;
 	bool full;
 	uint64_t irq_mask[CO_IRQ_LINES / 64];
 	struct rec_ring ring[CO_MAX_QUEUES];
+	/* Scratch of one step, per recorder: VMs may record on two threads. */
+	struct co_seg segs[CO_DESC_MAX_SEGS];
 	uint8_t buf[CO_CONET_MAX_FRAME > DATA_MAX ? CO_CONET_MAX_FRAME : DATA_MAX];
 };
 
-static struct recorder *rec;	/* one VM per process records */
-
-static uint64_t ram_off(const struct recorder *r, uint64_t gpa)
+static uint64_t ram_off(const struct co_sim_recorder *r, uint64_t gpa)
 {
 	return gpa - co_vm_ram_base(r->vm);
 }
 
-static void emit_ram(struct recorder *r, uint64_t gpa, const void *p,
-		     size_t len)
+static void emit_ram(struct co_sim_recorder *r, uint64_t gpa,
+		     const void *p, size_t len)
 {
 	const uint8_t *b = p;
 
 	while (len) {
 		size_t n = len > 0xffff ? 0xffff : len;
 
-		fz_put_u8(&r->out, FZ_A_WRITE);
-		fz_put_u8(&r->out, FZ_W_RAM);
-		fz_put_u32(&r->out, (uint32_t)ram_off(r, gpa));
-		fz_put_u16(&r->out, (uint16_t)n);
-		fz_put_bytes(&r->out, b, n);
+		co_script_put_u8(&r->out, CO_SCRIPT_A_WRITE);
+		co_script_put_u8(&r->out, CO_SCRIPT_W_RAM);
+		co_script_put_u32(&r->out, (uint32_t)ram_off(r, gpa));
+		co_script_put_u16(&r->out, (uint16_t)n);
+		co_script_put_bytes(&r->out, b, n);
 		gpa += n;
 		b += n;
 		len -= n;
@@ -97,7 +106,7 @@ static bool is_rx_queue(unsigned int qn)
 }
 
 /* The segments of descriptor @d, from the guest's memory; count or -1. */
-static int desc_segs(struct recorder *r, const struct co_desc *d,
+static int desc_segs(struct co_sim_recorder *r, const struct co_desc *d,
 		     struct co_seg *segs)
 {
 	uint64_t n = d->nseg;
@@ -115,8 +124,8 @@ static int desc_segs(struct recorder *r, const struct co_desc *d,
 }
 
 /* Up to @max bytes of a request's buffer into r->buf; how many. */
-static size_t gather(struct recorder *r, const struct co_seg *segs, int n,
-		     size_t max)
+static size_t gather(struct co_sim_recorder *r, const struct co_seg *segs,
+		     int n, size_t max)
 {
 	size_t done = 0;
 	int i;
@@ -139,10 +148,11 @@ static struct co_desc *shadow_desc(struct rec_ring *rr, uint32_t idx)
 }
 
 /* Frames and keys the devices handed the guest since the last operation. */
-static void record_deliveries(struct recorder *r, unsigned int qn,
-			      struct co_queue *q, struct rec_ring *rr)
+static void record_deliveries(struct co_sim_recorder *r, unsigned int qn,
+			      const struct co_queue_info *q,
+			      struct rec_ring *rr)
 {
-	static struct co_seg segs[CO_DESC_MAX_SEGS];
+	struct co_seg *segs = r->segs;
 
 	for (; rr->cpl_seen != q->cpl_prod; rr->cpl_seen++) {
 		struct co_cpl c;
@@ -159,17 +169,17 @@ static void record_deliveries(struct recorder *r, unsigned int qn,
 		len = gather(r, segs, n, c.len < sizeof(r->buf) ? c.len :
 			     sizeof(r->buf));
 		if (qn == CO_QUEUE_COCON_IN)
-			fz_emit_keys(&r->out, r->buf, len);
+			co_script_keys(&r->out, r->buf, len);
 		else
-			fz_emit_frame(&r->out, r->buf, len);
+			co_script_frame(&r->out, r->buf, len);
 	}
 }
 
 /* Payloads and indirect tables of requests published since last time. */
-static void record_requests(struct recorder *r, unsigned int qn,
-			    struct co_queue *q, struct rec_ring *rr)
+static void record_requests(struct co_sim_recorder *r, unsigned int qn,
+			    const struct co_queue_info *q, struct rec_ring *rr)
 {
-	static struct co_seg segs[CO_DESC_MAX_SEGS];
+	struct co_seg *segs = r->segs;
 	uint32_t prod, i;
 
 	if (co_vm_read_gpa(r->vm, q->gpa, &prod, sizeof(prod)))
@@ -201,8 +211,8 @@ static void record_requests(struct recorder *r, unsigned int qn,
 }
 
 /* Emit the changed runs of [off, off + len) of the ring's guest part. */
-static void diff_ring(struct recorder *r, struct rec_ring *rr, size_t off,
-		      size_t len)
+static void diff_ring(struct co_sim_recorder *r, struct rec_ring *rr,
+		      size_t off, size_t len)
 {
 	uint8_t *now = r->buf;
 	size_t done, i, start;
@@ -230,7 +240,7 @@ static void diff_ring(struct recorder *r, struct rec_ring *rr, size_t off,
 	}
 }
 
-static void ring_follow(struct rec_ring *rr, struct co_queue *q)
+static void ring_follow(struct rec_ring *rr, const struct co_queue_info *q)
 {
 	size_t bytes = co_ring_bytes(q->log2);
 	uint8_t *sh;
@@ -249,49 +259,50 @@ static void ring_follow(struct rec_ring *rr, struct co_queue *q)
  * then reach the guest in the same buffers as in the recorded run, before
  * the guest posts new ones.
  */
-static void record_all_deliveries(struct recorder *r)
+static void record_all_deliveries(struct co_sim_recorder *r)
 {
 	static const uint64_t none[CO_PARAMS];
 	size_t before = r->out.len;
 	unsigned int qn;
 
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = r->vm->queue[qn];
 		struct rec_ring *rr = &r->ring[qn];
+		struct co_queue_info q;
 
-		if (q && q->ready && rr->up && rr->gpa == q->gpa &&
-		    rr->log2 == q->log2 && is_rx_queue(qn))
-			record_deliveries(r, qn, q, rr);
+		if (!co_vm_queue_info(r->vm, qn, &q) && q.up && rr->up &&
+		    rr->gpa == q.gpa && rr->log2 == q.log2 && is_rx_queue(qn))
+			record_deliveries(r, qn, &q, rr);
 	}
 	if (r->out.len != before)
-		fz_emit_op(&r->out, CO_OP_YIELD, none, CO_PARAMS);
+		co_script_op(&r->out, CO_OP_YIELD, none, CO_PARAMS);
 }
 
-static void record_rings(struct recorder *r)
+static void record_rings(struct co_sim_recorder *r)
 {
 	unsigned int qn;
 
 	for (qn = 0; qn < CO_MAX_QUEUES; qn++) {
-		struct co_queue *q = r->vm->queue[qn];
 		struct rec_ring *rr = &r->ring[qn];
+		struct co_queue_info q;
 		size_t size;
 
-		if (!q || !q->ready) {
+		if (co_vm_queue_info(r->vm, qn, &q) || !q.up) {
 			rr->up = false;
 			continue;
 		}
-		ring_follow(rr, q);
+		ring_follow(rr, &q);
 		if (!rr->up)
 			continue;
-		record_requests(r, qn, q, rr);
-		size = (size_t)q->size * sizeof(struct co_desc);
+		record_requests(r, qn, &q, rr);
+		size = (size_t)q.size * sizeof(struct co_desc);
 		diff_ring(r, rr, sizeof(struct co_ring_ctl), size);
 		diff_ring(r, rr, __builtin_offsetof(struct co_ring_ctl, cpl_cons), 4);
 		diff_ring(r, rr, __builtin_offsetof(struct co_ring_ctl, req_prod), 4);
 	}
 }
 
-static void record_shared(struct recorder *r, uint32_t op, const uint64_t *p)
+static void record_shared(struct co_sim_recorder *r, uint32_t op,
+			  const uint64_t *p)
 {
 	struct co_passage_shared *sh = co_vm_shared(r->vm);
 	unsigned int w, b;
@@ -301,7 +312,7 @@ static void record_shared(struct recorder *r, uint32_t op, const uint64_t *p)
 		uint64_t m = sh->irq_mask[w];
 
 		if (m != r->irq_mask[w])
-			fz_emit_shared(&r->out, (unsigned int)__builtin_offsetof(
+			co_script_shared(&r->out, (unsigned int)__builtin_offsetof(
 				struct co_passage_shared, irq_mask[w]), &m, 8);
 		r->irq_mask[w] = m;
 	}
@@ -310,7 +321,7 @@ static void record_shared(struct recorder *r, uint32_t op, const uint64_t *p)
 
 		for (; bits; bits &= bits - 1) {
 			b = (unsigned int)__builtin_ctzll(bits);
-			fz_emit_bell(&r->out, w * 64 + b);
+			co_script_bell(&r->out, w * 64 + b);
 		}
 	}
 	if (op == CO_OP_TERMINATE)
@@ -318,67 +329,119 @@ static void record_shared(struct recorder *r, uint32_t op, const uint64_t *p)
 	else if (op == CO_OP_DEBUG_PRINT)
 		len = p[0];
 	if (len)
-		fz_emit_text(&r->out, sh->text, len < CO_TEXT_SIZE ? len : CO_TEXT_SIZE);
+		co_script_text(&r->out, sh->text, len < CO_TEXT_SIZE ? len : CO_TEXT_SIZE);
 }
 
-static void hook(struct co_vm *vm, uint32_t op, const uint64_t *p)
+/* The operation trace: [vm], the guest off the CPU. */
+static void trace_op(void *ctx, struct co_vm *vm, uint32_t op,
+		     const uint64_t *p)
 {
-	struct recorder *r = rec;
+	struct co_sim_recorder *r = ctx;
 
-	if (!r || r->vm != vm || r->full)
+	if (r->full)
 		return;
 	record_all_deliveries(r);
 	record_rings(r);
 	record_shared(r, op, p);
-	fz_emit_op(&r->out, op, p, CO_PARAMS);
+	co_script_op(&r->out, op, p, CO_PARAMS);
 	if (r->out.len > REC_MAX || r->out.failed)
 		r->full = true;
 }
 
-int co_fuzz_record_start(struct co_vm *vm, const char *path)
+static void set_err(char *err, size_t errlen, const char *path, int errnum)
 {
-	struct recorder *r;
+	if (errlen)
+		snprintf(err, errlen, "%s: %s", path, strerror(errnum));
+}
 
-	if (rec)
-		return -1;
+int co_sim_recorder_open(const char *path, struct co_sim_recorder **out,
+			 char *err, size_t errlen)
+{
+	struct co_sim_recorder *r;
+	int errnum;
+
 	r = calloc(1, sizeof(*r));
-	if (!r)
+	if (r)
+		r->path = strdup(path);
+	if (!r || !r->path) {
+		errnum = ENOMEM;
+		goto fail;
+	}
+	/* Now, not at the end of the run: a bad path must cost no guest run. */
+	r->file = fopen(path, "wb");
+	if (!r->file) {
+		errnum = errno;
+		goto fail;
+	}
+	co_script_init(&r->out);
+	*out = r;
+	return 0;
+
+fail:
+	if (r)
+		free(r->path);
+	free(r);
+	set_err(err, errlen, path, errnum);
+	errno = errnum;
+	return -1;
+}
+
+int co_sim_recorder_attach(struct co_sim_recorder *r, struct co_vm *vm)
+{
+	if (r->vm)
 		return -1;
 	r->vm = vm;
-	r->path = strdup(path);
-	if (!r->path) {
-		free(r);
-		return -1;
-	}
-	fz_out_init(&r->out);
-	fz_put_u8(&r->out, vm->ram.contiguous ? 0 : FZ_F_PAGED);
+	co_script_put_u8(&r->out, co_vm_config(vm)->contiguous ? 0 :
+			 CO_SCRIPT_F_PAGED);
 	/* The guest starts with every line masked (co_guest_init). */
 	memcpy(r->irq_mask, co_vm_shared(vm)->irq_mask, sizeof(r->irq_mask));
-	rec = r;
-	vm->recorder = hook;
+	co_vm_set_op_trace(vm, trace_op, r);
 	return 0;
 }
 
-int co_fuzz_record_stop(struct co_vm *vm)
+/* Write the recording into the file opened for it; 0 or an errno. */
+static int write_out(struct co_sim_recorder *r)
 {
-	struct recorder *r = rec;
-	unsigned int i;
-	int err;
+	int errnum = 0;
 
-	if (!r || r->vm != vm)
-		return -1;
-	vm->recorder = NULL;
-	err = fz_save(&r->out, r->path);
-	if (err)
-		fprintf(stderr, "record: cannot write %s\n", r->path);
-	else
-		fprintf(stderr, "record: %zu bytes of guest traffic in %s%s\n",
-			r->out.len, r->path, r->full ? " (truncated)" : "");
+	if (r->out.failed)
+		errnum = ENOMEM;
+	else if (fwrite(r->out.buf, 1, r->out.len, r->file) != r->out.len)
+		errnum = errno ? errno : EIO;
+	if (fclose(r->file) && !errnum)
+		errnum = errno;
+	r->file = NULL;
+	return errnum;
+}
+
+int co_sim_recorder_close(struct co_sim_recorder *r, size_t *bytes,
+			  bool *truncated, char *err, size_t errlen)
+{
+	unsigned int i;
+	int errnum;
+
+	if (!r)
+		return 0;
+	if (r->vm) {
+		co_vm_set_op_trace(r->vm, NULL, NULL);
+		errno = 0;
+		errnum = write_out(r);
+	} else {
+		/* Nothing ran: leave no empty recording behind. */
+		fclose(r->file);
+		unlink(r->path);
+		errnum = 0;
+	}
+	if (errnum)
+		set_err(err, errlen, r->path, errnum);
+	if (bytes)
+		*bytes = r->out.len;
+	if (truncated)
+		*truncated = r->full;
 	for (i = 0; i < CO_MAX_QUEUES; i++)
 		free(r->ring[i].shadow);
-	fz_out_free(&r->out);
+	co_script_free(&r->out);
 	free(r->path);
 	free(r);
-	rec = NULL;
-	return err;
+	return errnum ? -1 : 0;
 }
