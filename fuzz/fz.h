@@ -80,6 +80,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 const char *fz_tmpdir(void);
 /* Write @len bytes to @path (created/truncated); aborts on failure. */
 void fz_write_file(const char *path, const void *p, size_t len);
+/* The same shaped like a Linux vmlinux (co_kernel_elf_linux). */
+void *fz_make_linux_elf(size_t *len);
 /* A small valid kernel image (malloc'd); see co_test_make_elf. */
 void *fz_make_elf(size_t *len);
 /* Quiet sim-host logs unless $FZ_LOG is set; once per process. */

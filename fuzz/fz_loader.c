@@ -15,7 +15,8 @@
  * what the loader put in RAM (segments byte for byte, bss zeroed); the
  * initrd lands in RAM between the kernel and the boot area, intact; after
  * start, the boot page tables map every upper-half segment at its link
- * address onto its load address; no leak after destroy. The parser reads
+ * address onto its load address, and a Linux kernel's zero page is right;
+ * no leak after destroy. The parser reads
  * a heap copy of exactly the image's size, so ASan sees any over-read.
  * The harness sees the VM through <colinux/inspect.h> only.
  */
@@ -260,6 +261,57 @@ static void check_tables(struct co_vm *vm, const struct co_kernel_info *e)
 	}
 }
 
+static uint64_t zp64(const uint8_t *zp, unsigned int off, unsigned int size)
+{
+	uint64_t v = 0;
+
+	memcpy(&v, zp + off, size);
+	return v;
+}
+
+/*
+ * A Linux kernel's zero page (docs/protocol.md, "Linux boot"), at the
+ * offsets of Linux's bootparam.h: the loader's word, the subarch and its
+ * data, the command line in the boot parameters, the initrd, and an e820
+ * map of two entries that is the RAM window with the boot area reserved.
+ */
+static void check_zero_page(struct co_vm *vm)
+{
+	struct co_boot_info bi;
+	uint64_t base = co_vm_ram_base(vm), end, igpa = 0, isize = 0;
+	uint8_t zp[4096];
+
+	if (co_vm_boot_info(vm, &bi) || !bi.zero_page_gpa)
+		return;
+	end = base + co_vm_ram_size(vm);
+	if (bi.zero_page_gpa < bi.area_gpa || bi.zero_page_gpa + 4096 > end ||
+	    co_vm_read_gpa(vm, bi.zero_page_gpa, zp, sizeof(zp)))
+		fz_fail("zero page at %#llx outside the boot area",
+			(unsigned long long)bi.zero_page_gpa);
+	co_vm_initrd(vm, &igpa, &isize);
+	if (zp64(zp, 0x1fe, 2) != 0xaa55 || zp64(zp, 0x202, 4) != 0x53726448 ||
+	    zp64(zp, 0x210, 1) != 0xff || zp64(zp, 0x1ef, 1) ||
+	    zp64(zp, 0x23c, 4) != 5 || zp64(zp, 0x240, 8) != bi.params_gpa)
+		fz_fail("zero page header wrong");
+	if ((zp64(zp, 0x228, 4) | zp64(zp, 0xc8, 4) << 32) !=
+	    bi.params_gpa + 0x920)
+		fz_fail("zero page command line not the boot parameters'");
+	if ((zp64(zp, 0x218, 4) | zp64(zp, 0xc0, 4) << 32) != igpa ||
+	    (zp64(zp, 0x21c, 4) | zp64(zp, 0xc4, 4) << 32) != isize)
+		fz_fail("zero page initrd %#llx+%#llx, VM has %#llx+%#llx",
+			(unsigned long long)zp64(zp, 0x218, 4),
+			(unsigned long long)zp64(zp, 0x21c, 4),
+			(unsigned long long)igpa, (unsigned long long)isize);
+	if (zp64(zp, 0x1e8, 1) != 2 ||
+	    zp64(zp, 0x2d0, 8) != base ||
+	    zp64(zp, 0x2d8, 8) != bi.area_gpa - base ||
+	    zp64(zp, 0x2e0, 4) != 1 ||
+	    zp64(zp, 0x2e4, 8) != bi.area_gpa ||
+	    zp64(zp, 0x2ec, 8) != end - bi.area_gpa ||
+	    zp64(zp, 0x2f4, 4) != 2)
+		fz_fail("zero page e820 map is not RAM up to the boot area, then the boot area");
+}
+
 static void fault_plan(unsigned int kind, unsigned int nth)
 {
 	switch (kind) {
@@ -357,8 +409,10 @@ int fz_loader_one(const uint8_t *data, size_t size)
 			fz_fail("loaded, but state %s",
 				co_vm_state_name(co_vm_state(vm)));
 		check_loaded(vm, kimg, klen, &ki);
-		if (start && !co_vm_start(vm))
+		if (start && !co_vm_start(vm)) {
 			check_tables(vm, &ki);
+			check_zero_page(vm);
+		}
 		co_vm_symbol(vm, "co_start", &sym);
 	}
 	co_sim_fault_reset();

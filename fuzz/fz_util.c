@@ -141,6 +141,17 @@ void fz_write_file(const char *path, const void *p, size_t len)
 	close(fd);
 }
 
+/* Shaped like a Linux vmlinux: boot=auto takes the zero-page path. */
+void *fz_make_linux_elf(size_t *len)
+{
+	static const uint8_t code[] = { 0xf4 };
+	void *img = co_kernel_elf_linux(code, sizeof(code), len);
+
+	if (!img)
+		fz_fail("out of memory for a kernel image");
+	return img;
+}
+
 /*
  * One PT_LOAD at physical offset 0x200000, linked high like Linux, with a
  * symbol table holding "co_start": the same shape as the unit tests' image.

@@ -941,6 +941,23 @@ static int fz_attach(struct co_vm *vm, void **priv)
 	return 0;
 }
 
+/*
+ * Every entry finds the time record consistent and current: the
+ * sim-host's virtual clock is not the TSC, so the monitor rewrites it
+ * with the time of this entry, whatever the script wrote there.
+ */
+static void check_time_record(void)
+{
+	const struct co_time_record *t = &co_vm_shared(fz.vm)->time;
+
+	if (t->version % 2 || t->flags != CO_TIME_ENTRY_ONLY ||
+	    t->tsc_to_system_mul || t->system_time != co_host_monotonic_ns())
+		fz_fail("time record at entry: version %u flags %#x mul %u time %llu, now %llu",
+			t->version, t->flags, t->tsc_to_system_mul,
+			(unsigned long long)t->system_time,
+			(unsigned long long)co_host_monotonic_ns());
+}
+
 static int fz_enter(void *priv, struct co_vm_exit *exit)
 {
 	uint64_t p[CO_PARAMS] = { CO_TERM_POWEROFF };
@@ -956,6 +973,7 @@ static int fz_enter(void *priv, struct co_vm_exit *exit)
 			fz_fail("the VM did not stop on CO_OP_TERMINATE");
 		return -CO_EIO;
 	}
+	check_time_record();
 	check_step(false);
 	if (fz.flags & CO_SCRIPT_F_AUTOCONS)
 		consume_all();

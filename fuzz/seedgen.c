@@ -495,6 +495,19 @@ static void loader_seeds(void)
 		save(&o, "loader", name);
 	}
 	free(elf);
+
+	/* Shaped like Linux: the zero-page path of boot set-up. */
+	elf = fz_make_linux_elf(&len);
+	for (i = 0; i < sizeof(flags); i++) {
+		co_script_init(&o);
+		co_script_put_u8(&o, flags[i]);
+		co_script_put_u32(&o, (uint32_t)len);
+		co_script_put_bytes(&o, elf, len);
+		co_script_put_bytes(&o, initrd, sizeof(initrd));
+		snprintf(name, sizeof(name), "linux-%02x", flags[i]);
+		save(&o, "loader", name);
+	}
+	free(elf);
 }
 
 /* ---- config ------------------------------------------------------------------ */

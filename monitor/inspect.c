@@ -84,6 +84,7 @@ int co_vm_boot_info(const struct co_vm *vm, struct co_boot_info *bi)
 		bi->params_gpa = vm->boot_gpa;
 		bi->pt_root_hpa = vm->pt_root_hpa;
 		bi->entry_va = vm->entry_va;
+		bi->zero_page_gpa = vm->zero_page_gpa;
 	}
 	return 0;
 }

@@ -4,26 +4,32 @@
  * (co_test_make_elf) and the fuzz harness alike; no test framework here.
  */
 #include <elf.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "co_kernel_elf.h"
 
-void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
-		    size_t *len)
+/* Linux's build-salt note (init/version.c): owner "Linux", type 0x100. */
+static const uint8_t linux_note[] = {
+	6, 0, 0, 0, 4, 0, 0, 0, 0x00, 0x01, 0, 0,
+	'L', 'i', 'n', 'u', 'x', 0, 0, 0,
+	'c', 'o', 0, 0,
+};
+
+static void *build(uint64_t vaddr, uint64_t paddr, bool with_note,
+		   const void *code, size_t code_len, size_t *len)
 {
 	static const char strtab[] = "\0co_start\0";
 	static const char shstrtab[] = "\0.text\0.symtab\0.strtab\0.shstrtab\0";
-	const uint64_t paddr = 0x200000;
 	size_t code_off = 0x1000, sym_off, str_off, shs_off, sh_off, total;
+	size_t note_off = 0x800;
 	Elf64_Ehdr *eh;
 	Elf64_Phdr *ph;
 	Elf64_Shdr *sh;
 	Elf64_Sym *sym;
 	uint8_t *img;
 
-	if (!vaddr)
-		vaddr = 0xffffffff80000000ULL + paddr;
 	sym_off = (code_off + code_len + 7) & ~7UL;
 	str_off = sym_off + 2 * sizeof(Elf64_Sym);
 	shs_off = str_off + sizeof(strtab);
@@ -46,7 +52,7 @@ void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
 	eh->e_shoff = sh_off;
 	eh->e_ehsize = sizeof(*eh);
 	eh->e_phentsize = sizeof(*ph);
-	eh->e_phnum = 1;
+	eh->e_phnum = with_note ? 2 : 1;
 	eh->e_shentsize = sizeof(*sh);
 	eh->e_shnum = 5;
 	eh->e_shstrndx = 4;
@@ -61,6 +67,12 @@ void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
 	ph->p_memsz = code_len + 0x1000;	/* some bss */
 	ph->p_align = 0x1000;
 	memcpy(img + code_off, code, code_len);
+	if (with_note) {
+		ph[1] = (Elf64_Phdr){ .p_type = PT_NOTE, .p_flags = PF_R,
+			.p_offset = note_off, .p_filesz = sizeof(linux_note),
+			.p_memsz = sizeof(linux_note), .p_align = 4 };
+		memcpy(img + note_off, linux_note, sizeof(linux_note));
+	}
 
 	sym = (Elf64_Sym *)(img + sym_off);
 	sym[1].st_name = 1;
@@ -86,4 +98,23 @@ void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
 		.sh_addralign = 1 };
 	*len = total;
 	return img;
+}
+
+void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
+		    size_t *len)
+{
+	const uint64_t paddr = 0x200000;
+
+	if (!vaddr)
+		vaddr = 0xffffffff80000000ULL + paddr;
+	return build(vaddr, paddr, false, code, code_len, len);
+}
+
+void *co_kernel_elf_linux(const void *code, size_t code_len, size_t *len)
+{
+	/* 2 MiB-aligned as Linux needs; low enough for a 16 MiB VM. */
+	const uint64_t paddr = 0x400000;
+
+	return build(0xffffffff80000000ULL + paddr, paddr, true, code,
+		     code_len, len);
 }

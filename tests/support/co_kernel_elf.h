@@ -14,4 +14,11 @@
 void *co_kernel_elf(uint64_t vaddr, const void *code, size_t code_len,
 		    size_t *len);
 
+/*
+ * The same shaped like a Linux vmlinux: loaded 2 MiB-aligned (4 MiB),
+ * linked in the kernel half, with Linux's "Linux" note in a PT_NOTE, so
+ * that boot=auto takes Linux's boot protocol.
+ */
+void *co_kernel_elf_linux(const void *code, size_t code_len, size_t *len);
+
 #endif

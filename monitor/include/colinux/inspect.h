@@ -113,6 +113,7 @@ struct co_boot_info {
 	uint64_t params_gpa;	/* co_boot_params: CO_OP_START's param[0] */
 	uint64_t pt_root_hpa;	/* its first CR3 */
 	uint64_t entry_va;	/* its first RIP */
+	uint64_t zero_page_gpa;	/* Linux's boot_params in rsi; 0: coLinux boot */
 };
 
 /* -CO_ESTATE before a kernel is loaded. */
