@@ -109,6 +109,9 @@ const struct tg_test tg_tests[] = {
 	{ .name = "triple", .run = tg_test_triple, .groups = "fatal", .tiers = BOTH,
 	  .end = TG_END_CPU_FAULT, .timeout_s = 30,
 	  .desc = "an exception with no usable IDT: the host stops the VM (triple fault)" },
+	{ .name = "rogdt", .run = tg_test_rogdt, .groups = "all,cpu", .tiers = BOTH,
+	  .timeout_s = 30,
+	  .desc = "operations on a read-only alias of the GDT: the switch writes no GDT; TR and the TSS descriptor stay" },
 };
 
 const unsigned int tg_nr_tests = ARRAY_SIZE(tg_tests);

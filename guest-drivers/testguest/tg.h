@@ -324,6 +324,7 @@ void tg_test_conet_loop(void);
 void tg_test_conet_errors(void);
 void tg_test_bench_cobd(void);
 void tg_test_result_api(void);
+void tg_test_rogdt(void);
 
 /* The pattern cobd writes: word @w of @sector (host side recomputes it). */
 uint64_t tg_cobd_pattern(uint64_t seed, unsigned int unit, uint64_t gen,
