@@ -5,13 +5,24 @@
  * leave to the host.
  *
  * rogdt: operations on a read-only GDT; the switch must write no GDT.
+ * host_state: one host register the switch does not load, written on
+ * purpose: the bare host's per-trip state check must stop the VM.
  */
 #include "tg.h"
+
+#define CO_CPU_CONSTANTS_ONLY
+#include <colinux/cpu.h>
 
 struct dtr {
 	uint16_t limit;
 	uint64_t base;
 } __attribute__((packed));
+
+static void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(sub));
+}
 
 static struct dtr sgdt(void)
 {
@@ -185,4 +196,266 @@ void tg_test_rogdt(void)
 out:
 	tg_set_fault_handler(14, NULL);
 	ro_unmap();
+}
+
+/* ---- host_state ------------------------------------------------------------- */
+
+static uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | ((uint64_t)hi << 32);
+}
+
+static void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+enum hs_need { HS_ANY, HS_SEP, HS_TSC_AUX, HS_PAT, HS_MISC_ENABLE, HS_MTRR, HS_MCG_CTL };
+
+/*
+ * The registers the bare host's check covers besides the switch's own
+ * (qemu-rig/host/cpuops.c, extra_regs: the same names), what the CPU
+ * needs to have them, and a different legal value for each.
+ */
+struct hs_reg {
+	const char *name;
+	uint32_t msr;		/* 0: debug register dr */
+	unsigned int dr;
+	enum hs_need need;
+	uint64_t (*next)(uint64_t old);
+};
+
+/* Canonical stays canonical: bit 12 is below the sign-extended bits. */
+static uint64_t hs_flip_bit12(uint64_t old)
+{
+	return old ^ 0x1000;
+}
+
+static uint64_t hs_flip_bit0(uint64_t old)
+{
+	return old ^ 1;
+}
+
+/* SYSENTER_CS: a selector, bits 15:0. */
+static uint64_t hs_selector(uint64_t old)
+{
+	return (old ^ 0x8) & 0xffff;
+}
+
+/* TSC_AUX: bits 31:0, the rest reserved. */
+static uint64_t hs_tsc_aux(uint64_t old)
+{
+	return (old ^ 1) & 0xffffffff;
+}
+
+/* PAT entry 7 (unused by the host) between UC (0) and WC (1). */
+static uint64_t hs_pat(uint64_t old)
+{
+	uint64_t e7 = (old >> 56) & 7;
+
+	return (old & ~(0xffULL << 56)) | ((uint64_t)(e7 == 0) << 56);
+}
+
+/* MTRRdefType.FE where fixed ranges exist, else the default type WB <-> UC. */
+static uint64_t hs_mtrr_def_type(uint64_t old)
+{
+	if (rdmsr(CO_MSR_MTRR_CAP) & (1u << 8))
+		return old ^ (1u << 10);
+	return (old & ~0xffULL) | ((old & 0xff) == 6 ? 0 : 6);
+}
+
+/* MCG_CTL takes all-ones or 0 (QEMU refuses anything else). */
+static uint64_t hs_mcg_ctl(uint64_t old)
+{
+	return old == ~0ULL ? 0 : ~0ULL;
+}
+
+static const struct hs_reg hs_regs[] = {
+	{ "sysenter_cs", CO_MSR_SYSENTER_CS, 0, HS_SEP, hs_selector },
+	{ "sysenter_esp", CO_MSR_SYSENTER_ESP, 0, HS_SEP, hs_flip_bit12 },
+	{ "sysenter_eip", CO_MSR_SYSENTER_EIP, 0, HS_SEP, hs_flip_bit12 },
+	{ "tsc_aux", CO_MSR_TSC_AUX, 0, HS_TSC_AUX, hs_tsc_aux },
+	{ "pat", CO_MSR_PAT, 0, HS_PAT, hs_pat },
+	/* Bit 0, fast strings: legal to clear and set. */
+	{ "misc_enable", CO_MSR_MISC_ENABLE, 0, HS_MISC_ENABLE, hs_flip_bit0 },
+	{ "mtrr_def_type", CO_MSR_MTRR_DEF_TYPE, 0, HS_MTRR, hs_mtrr_def_type },
+	{ "mcg_ctl", CO_MSR_MCG_CTL, 0, HS_MCG_CTL, hs_mcg_ctl },
+	/* DR7 is 0x400 (no breakpoint enabled): the addresses are inert. */
+	{ "dr0", 0, 0, HS_ANY, hs_flip_bit12 },
+	{ "dr1", 0, 1, HS_ANY, hs_flip_bit12 },
+	{ "dr2", 0, 2, HS_ANY, hs_flip_bit12 },
+	{ "dr3", 0, 3, HS_ANY, hs_flip_bit12 },
+	/* DR6.B0, a status bit that software clears and may set. */
+	{ "dr6", 0, 6, HS_ANY, hs_flip_bit0 },
+};
+
+/* The same rules as the bare host's extra_init(): NULL if the CPU has it. */
+static const char *hs_missing(enum hs_need need)
+{
+	uint32_t r[4], max, max_ext, edx1;
+
+	cpuid(0, 0, r);
+	max = r[0];
+	cpuid(1, 0, r);
+	edx1 = r[3];
+	cpuid(0x80000000, 0, r);
+	max_ext = r[0];
+	switch (need) {
+	case HS_SEP:
+		return edx1 & CO_CPUID1_EDX_SEP ? NULL : "no SEP";
+	case HS_TSC_AUX:
+		if (max_ext >= 0x80000001) {
+			cpuid(0x80000001, 0, r);
+			if (r[3] & CO_CPUID81_EDX_RDTSCP)
+				return NULL;
+		}
+		if (max >= 7) {
+			cpuid(7, 0, r);
+			if (r[2] & CO_CPUID7_ECX_RDPID)
+				return NULL;
+		}
+		return "no RDTSCP or RDPID";
+	case HS_PAT:
+		return edx1 & CO_CPUID1_EDX_PAT ? NULL : "no PAT";
+	case HS_MISC_ENABLE:
+		/* Intel's architectural MSR, which QEMU models on every CPU model. */
+		cpuid(0, 0, r);
+		if (!memcmp(&r[1], "Genu", 4) && !memcmp(&r[3], "ineI", 4) &&
+		    !memcmp(&r[2], "ntel", 4))
+			return NULL;
+		if (max_ext >= 0x80000002) {
+			cpuid(0x80000002, 0, r);
+			if (!memcmp(r, "QEMU", 4))
+				return NULL;
+		}
+		return "not an Intel CPU, nor QEMU's";
+	case HS_MTRR:
+		return edx1 & CO_CPUID1_EDX_MTRR ? NULL : "no MTRR";
+	case HS_MCG_CTL:
+		if (!(edx1 & CO_CPUID1_EDX_MCA))
+			return "no MCA";
+		return rdmsr(CO_MSR_MCG_CAP) & CO_MCG_CAP_CTL_P ? NULL :
+		       "MCG_CAP without MCG_CTL_P";
+	case HS_ANY:
+		break;
+	}
+	return NULL;
+}
+
+static uint64_t hs_read(const struct hs_reg *h)
+{
+	uint64_t v = 0;
+
+	if (h->msr)
+		return rdmsr(h->msr);
+	switch (h->dr) {
+	case 0:
+		__asm__ volatile("mov %%dr0, %0" : "=r"(v));
+		break;
+	case 1:
+		__asm__ volatile("mov %%dr1, %0" : "=r"(v));
+		break;
+	case 2:
+		__asm__ volatile("mov %%dr2, %0" : "=r"(v));
+		break;
+	case 3:
+		__asm__ volatile("mov %%dr3, %0" : "=r"(v));
+		break;
+	case 6:
+		__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+		break;
+	}
+	return v;
+}
+
+static void hs_write(const struct hs_reg *h, uint64_t v)
+{
+	if (h->msr) {
+		wrmsr(h->msr, v);
+		return;
+	}
+	switch (h->dr) {
+	case 0:
+		__asm__ volatile("mov %0, %%dr0" : : "r"(v));
+		break;
+	case 1:
+		__asm__ volatile("mov %0, %%dr1" : : "r"(v));
+		break;
+	case 2:
+		__asm__ volatile("mov %0, %%dr2" : : "r"(v));
+		break;
+	case 3:
+		__asm__ volatile("mov %0, %%dr3" : : "r"(v));
+		break;
+	case 6:
+		__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+		break;
+	}
+}
+
+static const struct hs_reg *hs_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(hs_regs); i++)
+		if (!strcmp(hs_regs[i].name, name))
+			return &hs_regs[i];
+	return NULL;
+}
+
+/*
+ * value=N instead of the register's next legal value: one the CPU drops
+ * (QEMU keeps MCG_CTL only at 0 or all-ones) shows the report of a write
+ * that did not stick.
+ */
+static uint64_t hs_value(const struct hs_reg *h, uint64_t old)
+{
+	char buf[32];
+	uint64_t v;
+
+	if (tg_arg("value", buf, sizeof(buf)) && tg_parse_u64(buf, strlen(buf), &v))
+		return v;
+	return h->next(old);
+}
+
+/*
+ * Nothing is printed between the write and the switch that must be
+ * caught: a console write is a switch itself, and the host checks before
+ * it serves the doorbell, so its text would never be shown.
+ */
+void tg_test_host_state(void)
+{
+	const struct hs_reg *h;
+	const char *why;
+	uint64_t old, want, now;
+	char name[32];
+
+	if (!tg_arg("which", name, sizeof(name)) || !(h = hs_find(name))) {
+		tg_fail("which=NAME: sysenter_cs, sysenter_esp, sysenter_eip, tsc_aux, pat, misc_enable, mtrr_def_type, mcg_ctl, dr0-dr3 or dr6");
+		return;
+	}
+	why = hs_missing(h->need);
+	if (why) {
+		tg_skip("%s: not on this CPU (%s)", h->name, why);
+		return;
+	}
+	old = hs_read(h);
+	want = hs_value(h, old);
+	tg_printf("host_state: %s is 0x%llx; writing 0x%llx, then YIELD: the host's check must stop the VM\n",
+		  h->name, (unsigned long long)old, (unsigned long long)want);
+	hs_write(h, want);
+	now = hs_read(h);
+	if (now == old) {
+		tg_fail("%s: wrote 0x%llx, reads 0x%llx: this CPU drops the write, so no state check can see it (the instruction audit must)",
+			h->name, (unsigned long long)want, (unsigned long long)now);
+		return;
+	}
+	co_guest_yield(&tg_g);
+	hs_write(h, old);
+	tg_fail("%s: 0x%llx instead of the host's 0x%llx went unnoticed by the host",
+		h->name, (unsigned long long)now, (unsigned long long)old);
 }

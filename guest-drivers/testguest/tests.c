@@ -22,7 +22,8 @@
  * Tiers: TG_TIER_UNICORN is the simulator (sim-host + Unicorn 2.0.1),
  * TG_TIER_QEMU the full-system rig. Unicorn cannot remap a virtual address
  * to another physical page once used (its aliases are static), which the
- * page-fault program respects; every program runs on both.
+ * page-fault program respects; every program runs on both, except those
+ * that end through the bare host's state check (the rig only).
  */
 #include "tg.h"
 
@@ -112,6 +113,12 @@ const struct tg_test tg_tests[] = {
 	{ .name = "rogdt", .run = tg_test_rogdt, .groups = "all,cpu", .tiers = BOTH,
 	  .timeout_s = 30,
 	  .desc = "operations on a read-only alias of the GDT: the switch writes no GDT; TR and the TSS descriptor stay" },
+	/* One register a run; tests/qemu/test_qemu_host_state.py goes through them all. */
+	{ .name = "host_state", .run = tg_test_host_state, .groups = "fatal",
+	  .tiers = TG_TIER_QEMU, .end = TG_END_HOST_CHECK, .timeout_s = 30,
+	  .args = "which=sysenter_cs|sysenter_esp|sysenter_eip|tsc_aux|pat|misc_enable|mtrr_def_type|mcg_ctl|dr0|dr1|dr2|dr3|dr6 value=N",
+	  .setup = { .words = "which=sysenter_cs" },
+	  .desc = "writes one host register the switch does not load: the bare host's state check stops the VM naming it" },
 };
 
 const unsigned int tg_nr_tests = ARRAY_SIZE(tg_tests);
@@ -150,6 +157,7 @@ static const struct {
 	[TG_END_SUMMARY] = { "summary", 0 },
 	[TG_END_PANIC] = { "panic", 70 },
 	[TG_END_CPU_FAULT] = { "cpu-fault", 72 },
+	[TG_END_HOST_CHECK] = { "host-check", 75 },
 };
 
 /*

@@ -251,6 +251,7 @@ enum tg_end {
 	TG_END_SUMMARY,		/* its summary line; exit status = failures */
 	TG_END_PANIC,		/* a guest panic on purpose: 70 */
 	TG_END_CPU_FAULT,	/* a triple fault on purpose: 72 */
+	TG_END_HOST_CHECK,	/* the bare host's state check fires on purpose: 75 */
 };
 
 /* A disk the host attaches as cobdN (N = its place in the row). */
@@ -325,6 +326,7 @@ void tg_test_conet_errors(void);
 void tg_test_bench_cobd(void);
 void tg_test_result_api(void);
 void tg_test_rogdt(void);
+void tg_test_host_state(void);
 
 /* The pattern cobd writes: word @w of @sector (host side recomputes it). */
 uint64_t tg_cobd_pattern(uint64_t seed, unsigned int unit, uint64_t gen,

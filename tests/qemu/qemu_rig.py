@@ -82,6 +82,16 @@ def host_report(run):
     return tuple(int(x) for x in m.groups()) if m else None
 
 
+STATE_CHECK_RE = re.compile(
+    r"colinux-bare: STATE CHECK: (\S+) was (0x[0-9a-f]+) before the trip, (0x[0-9a-f]+) after")
+
+
+def state_check_failures(run):
+    """[(register, before, after)] the host's check reported."""
+    return [(m.group(1), int(m.group(2), 16), int(m.group(3), 16))
+            for m in STATE_CHECK_RE.finditer(run.stdout)]
+
+
 def assert_host_clean(run):
     """The host's own verdict: every trip checked, nothing leaked."""
     rep = host_report(run)
