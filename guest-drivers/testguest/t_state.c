@@ -7,6 +7,8 @@
  * rogdt: operations on a read-only GDT; the switch must write no GDT.
  * host_state: one host register the switch does not load, written on
  * purpose: the bare host's per-trip state check must stop the VM.
+ * xcr0_rule: the guest runs with the host's XCR0, then changes it: the
+ * monitor must stop the VM with CO_TERM_PROTOCOL.
  */
 #include "tg.h"
 
@@ -458,4 +460,84 @@ void tg_test_host_state(void)
 	hs_write(h, old);
 	tg_fail("%s: 0x%llx instead of the host's 0x%llx went unnoticed by the host",
 		h->name, (unsigned long long)now, (unsigned long long)old);
+}
+
+/* ---- xcr0_rule -------------------------------------------------------------- */
+
+#define XCR0_X87	0x1ULL
+#define XCR0_SSE	0x2ULL
+
+static uint64_t xgetbv0(void)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+	return lo | ((uint64_t)hi << 32);
+}
+
+static void xsetbv0(uint64_t v)
+{
+	__asm__ volatile("xsetbv" : : "c"(0), "a"((uint32_t)v), "d"((uint32_t)(v >> 32))
+			 : "memory");
+}
+
+static bool xcr0_still(const char *op, uint64_t want)
+{
+	uint64_t now = xgetbv0();
+
+	return tg_check(now == want, "after %s: XCR0 is 0x%llx", op, (unsigned long long)now);
+}
+
+/* The host's XCR0 with CR4.OSXSAVE on, or 0 with a failure reported. */
+static uint64_t xcr0_setup(void)
+{
+	uint64_t host = tg_boot.host_xcr0, cr4;
+	uint32_t r[4];
+
+	if (!(tg_boot.features & CO_BOOT_FEAT_HOST_XCR0) || !host) {
+		tg_fail("the boot parameters give no host XCR0 (features 0x%llx, host_xcr0 0x%llx): the host has XSAVE off",
+			(unsigned long long)tg_boot.features, (unsigned long long)host);
+		return 0;
+	}
+	cpuid(1, 0, r);
+	if (!(r[2] & CO_CPUID1_ECX_XSAVE)) {
+		tg_fail("host XCR0 0x%llx, yet CPUID says no XSAVE", (unsigned long long)host);
+		return 0;
+	}
+	__asm__ volatile("mov %%cr4, %0" : "=r"(cr4));
+	if (!(cr4 & (1ULL << CO_CR4_OSXSAVE_BIT))) {
+		cr4 |= 1ULL << CO_CR4_OSXSAVE_BIT;
+		__asm__ volatile("mov %0, %%cr4" : : "r"(cr4) : "memory");
+		tg_printf("xcr0_rule: CR4.OSXSAVE turned on\n");
+	}
+	return host;
+}
+
+void tg_test_xcr0_rule(void)
+{
+	static const char text[] = "xcr0_rule: a debug print with the host's XCR0";
+	uint64_t host = xcr0_setup(), other;
+
+	if (!host)
+		return;
+	xsetbv0(host);
+	tg_check(xgetbv0() == host, "XCR0 = the host's 0x%llx (boot parameters)",
+		 (unsigned long long)host);
+	co_guest_yield(&tg_g);
+	xcr0_still("YIELD", host);
+	co_guest_now(&tg_g);
+	xcr0_still("GET_TIME", host);
+	co_guest_debug_print(&tg_g, text, sizeof(text) - 1);
+	xcr0_still("DEBUG_PRINT", host);
+	co_guest_notify(&tg_g);
+	xcr0_still("NOTIFY", host);
+	/* Legal either way: x87 alone, or x87 and SSE. */
+	other = host == (XCR0_X87 | XCR0_SSE) ? XCR0_X87 : XCR0_X87 | XCR0_SSE;
+	tg_printf("xcr0_rule: XCR0 0x%llx now, then YIELD: the monitor must stop the VM\n",
+		  (unsigned long long)other);
+	xsetbv0(other);
+	co_guest_yield(&tg_g);
+	xsetbv0(host);
+	tg_fail("XCR0 0x%llx instead of 0x%llx went unnoticed by the monitor",
+		(unsigned long long)other, (unsigned long long)host);
 }

@@ -29,7 +29,7 @@ FIELDS = ("timeout", "groups", "tiers", "expect", "exit", "args", "disks",
 NET_KINDS = ("slirp", "pcap", "loop")
 # How a program ends (expect=) and the exit status that implies (tests.c).
 END_EXIT = {"summary": 0, "panic": e2e.EXIT_GUEST_ERROR, "cpu-fault": e2e.EXIT_CPU_FAULT,
-            "host-check": e2e.EXIT_HOST_STATE}
+            "protocol": e2e.EXIT_PROTOCOL, "host-check": e2e.EXIT_HOST_STATE}
 
 
 class TableError(Exception):

@@ -71,8 +71,15 @@ def host_irq(setup):
     setup.words.append("host_irqs=1")
 
 
+def xsave(setup):
+    """The bare host turns XSAVE on (XCR0 x87|SSE|AVX) and puts the
+    passage on its xsave path; qemu-rig/run picks -cpu max for it."""
+    setup.words.append("host.xsave=1")
+
+
 # The QEMU tier as tg_table sees it: at most four IDE drives (qemu-rig/run).
-QEMU = tg_table.Tier("qemu", _tier_run, {"host-irq": host_irq, "udp-echo": tg_table.udp_echo},
+QEMU = tg_table.Tier("qemu", _tier_run, {"host-irq": host_irq, "udp-echo": tg_table.udp_echo,
+                                         "xsave": xsave},
                      max_drives=4)
 
 
