@@ -22,7 +22,9 @@
  * Tiers: TG_TIER_UNICORN is the simulator (sim-host + Unicorn 2.0.1),
  * TG_TIER_QEMU the full-system rig. Unicorn cannot remap a virtual address
  * to another physical page once used (its aliases are static), which the
- * page-fault program respects; every program runs on both.
+ * page-fault program respects; every program runs on both, except those
+ * that end through the bare host's state check or need its XSAVE set-up
+ * (the rig only).
  */
 #include "tg.h"
 
@@ -112,6 +114,19 @@ const struct tg_test tg_tests[] = {
 	{ .name = "audit_bad", .run = tg_test_audit_bad, .groups = "audit",
 	  .tiers = TG_TIER_QEMU, .timeout_s = 30,
 	  .desc = "out to port 0x80 and wrmsr of two host MSRs: qemu-rig/run --audit must fail it" },
+	{ .name = "rogdt", .run = tg_test_rogdt, .groups = "all,cpu", .tiers = BOTH,
+	  .timeout_s = 30,
+	  .desc = "operations on a read-only alias of the GDT: the switch writes no GDT; TR and the TSS descriptor stay" },
+	/* One register a run; tests/qemu/test_qemu_host_state.py goes through them all. */
+	{ .name = "host_state", .run = tg_test_host_state, .groups = "fatal",
+	  .tiers = TG_TIER_QEMU, .end = TG_END_HOST_CHECK, .timeout_s = 30,
+	  .args = "which=sysenter_cs|sysenter_esp|sysenter_eip|tsc_aux|pat|misc_enable|mtrr_def_type|mcg_ctl|dr0|dr1|dr2|dr3|dr6 value=N",
+	  .setup = { .words = "which=sysenter_cs" },
+	  .desc = "writes one host register the switch does not load: the bare host's state check stops the VM naming it" },
+	{ .name = "xcr0_rule", .run = tg_test_xcr0_rule, .groups = "fatal",
+	  .tiers = TG_TIER_QEMU, .end = TG_END_PROTOCOL, .timeout_s = 30,
+	  .setup = { .needs = TG_NEED_XSAVE },
+	  .desc = "operations with the host's XCR0 keep it; another XCR0 makes the monitor stop the VM (CO_TERM_PROTOCOL)" },
 };
 
 const unsigned int tg_nr_tests = ARRAY_SIZE(tg_tests);
@@ -140,6 +155,8 @@ static const struct flag_name need_names[] = {
 	  "host interrupts arrive while the guest computes with interrupts on" },
 	{ TG_NEED_UDP_ECHO, "udp-echo",
 	  "a UDP echo server the guest reaches through slirp (udp_port=N)" },
+	{ TG_NEED_XSAVE, "xsave",
+	  "a host with XSAVE on (host_xcr0 in the boot parameters) and the passage on its xsave path" },
 };
 
 /* The exit status of each end, as colinux-sim and qemu-rig/run report it. */
@@ -150,6 +167,8 @@ static const struct {
 	[TG_END_SUMMARY] = { "summary", 0 },
 	[TG_END_PANIC] = { "panic", 70 },
 	[TG_END_CPU_FAULT] = { "cpu-fault", 72 },
+	[TG_END_HOST_CHECK] = { "host-check", 75 },
+	[TG_END_PROTOCOL] = { "protocol", 71 },
 };
 
 /*

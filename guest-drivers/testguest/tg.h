@@ -251,6 +251,8 @@ enum tg_end {
 	TG_END_SUMMARY,		/* its summary line; exit status = failures */
 	TG_END_PANIC,		/* a guest panic on purpose: 70 */
 	TG_END_CPU_FAULT,	/* a triple fault on purpose: 72 */
+	TG_END_HOST_CHECK,	/* the bare host's state check fires on purpose: 75 */
+	TG_END_PROTOCOL,	/* the monitor stops a protocol violation: 71 */
 };
 
 /* A disk the host attaches as cobdN (N = its place in the row). */
@@ -276,6 +278,7 @@ struct tg_disk {
 /* What the tier itself must provide; a tier without it skips the program. */
 #define TG_NEED_HOST_IRQ	0x1	/* host interrupts while the guest computes */
 #define TG_NEED_UDP_ECHO	0x2	/* a UDP echo server; the host adds udp_port=N */
+#define TG_NEED_XSAVE		0x4	/* a host with XSAVE on, the passage on its xsave path */
 
 struct tg_setup {
 	struct tg_disk disks[TG_MAX_DISKS];
@@ -325,6 +328,9 @@ void tg_test_conet_errors(void);
 void tg_test_bench_cobd(void);
 void tg_test_result_api(void);
 void tg_test_audit_bad(void);
+void tg_test_rogdt(void);
+void tg_test_host_state(void);
+void tg_test_xcr0_rule(void);
 
 /* The pattern cobd writes: word @w of @sector (host side recomputes it). */
 uint64_t tg_cobd_pattern(uint64_t seed, unsigned int unit, uint64_t gen,

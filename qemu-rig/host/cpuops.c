@@ -6,7 +6,10 @@
  * switches back. In a checking build (host.check=1, the default) every
  * return is followed by a comparison of everything the passage promises
  * to restore with what it was before the call; a difference stops the
- * machine with a report naming the register.
+ * machine with a report naming the register. Besides what the switch
+ * loads, the check covers the host registers it leaves alone and a guest
+ * kernel could write (SYSENTER, TSC_AUX, PAT, MISC_ENABLE, MTRRdefType,
+ * MCG_CTL, DR0-DR3, DR6), each where this CPU has it.
  */
 #include <colinux/monitor.h>
 
@@ -71,6 +74,46 @@ void __attribute__((noinline)) bare_guest_entry_hook(void)
 	__asm__ volatile("" : : : "memory");
 }
 
+/*
+ * Host registers the switch does not load, which a guest kernel can write
+ * (docs/protocol.md, "Passage rules"): the passage must leave them alone,
+ * so they must be the same after every trip. A rdmsr of an MSR the CPU
+ * does not have is a #GP here, in the host: extra_init() asks CPUID once
+ * which ones exist, and snap() reads only those.
+ */
+enum extra_reg {
+	X_SYSENTER_CS, X_SYSENTER_ESP, X_SYSENTER_EIP, X_TSC_AUX, X_PAT,
+	X_MISC_ENABLE, X_MTRR_DEF_TYPE, X_MCG_CTL,
+	X_DR0, X_DR1, X_DR2, X_DR3, X_DR6,
+	X_NR
+};
+
+/* The names are the guest's too (test=host_state which=NAME). */
+static const struct {
+	const char *name;
+	uint32_t msr;		/* 0: a debug register */
+} extra_regs[X_NR] = {
+	[X_SYSENTER_CS] = { "sysenter_cs", CO_MSR_SYSENTER_CS },
+	[X_SYSENTER_ESP] = { "sysenter_esp", CO_MSR_SYSENTER_ESP },
+	[X_SYSENTER_EIP] = { "sysenter_eip", CO_MSR_SYSENTER_EIP },
+	[X_TSC_AUX] = { "tsc_aux", CO_MSR_TSC_AUX },
+	[X_PAT] = { "pat", CO_MSR_PAT },
+	[X_MISC_ENABLE] = { "misc_enable", CO_MSR_MISC_ENABLE },
+	[X_MTRR_DEF_TYPE] = { "mtrr_def_type", CO_MSR_MTRR_DEF_TYPE },
+	[X_MCG_CTL] = { "mcg_ctl", CO_MSR_MCG_CTL },
+	[X_DR0] = { "dr0", 0 },
+	[X_DR1] = { "dr1", 0 },
+	[X_DR2] = { "dr2", 0 },
+	[X_DR3] = { "dr3", 0 },
+	[X_DR6] = { "dr6", 0 },
+};
+
+static struct {
+	bool init;
+	bool on[X_NR];
+	const char *why[X_NR];	/* why a register is not checked */
+} extra;
+
 /* Host state the passage must give back. */
 struct host_snap {
 	uint64_t cr0, cr2, cr3, cr4, rflags;
@@ -84,6 +127,7 @@ struct host_snap {
 	uint64_t alias;
 	uint64_t xcr0;
 	uint64_t ymm_hi[YMM_CHECKED][2];
+	uint64_t extra[X_NR];
 };
 
 /* The alias page's contents: no symbol, so no name over guest addresses. */
@@ -177,6 +221,140 @@ static void ymm_load(uint64_t trip, unsigned int only)
 		__asm__ volatile("vinsertf128 $1, %0, %%ymm3, %%ymm3" : : "m"(p[3]));
 }
 
+/*
+ * MISC_ENABLE is architectural on Intel CPUs only (an AMD CPU has no MSR
+ * 0x1a0), but QEMU's TCG models it on every CPU model, AMD-branded ones
+ * included (qemu64 and max, measured on QEMU 7.2: it reads back what was
+ * written). QEMU names itself in the brand string of its own models.
+ */
+static bool cpu_has_misc_enable(void)
+{
+	static const char intel[12] = "GenuineIntel";
+	uint32_t r[4], vendor[3];
+
+	cpuid(0, 0, r);
+	vendor[0] = r[1];
+	vendor[1] = r[3];
+	vendor[2] = r[2];
+	if (!__builtin_memcmp(vendor, intel, sizeof(intel)))
+		return true;
+	cpuid(0x80000000, 0, r);
+	if (r[0] < 0x80000002)
+		return false;
+	cpuid(0x80000002, 0, r);
+	return !__builtin_memcmp(r, "QEMU", 4);
+}
+
+static void extra_off(enum extra_reg i, const char *why)
+{
+	extra.on[i] = false;
+	extra.why[i] = why;
+}
+
+/* One line, so that nothing else printed can split it. */
+static void extra_report(void)
+{
+	char line[256];
+	size_t n = 0;
+	unsigned int i;
+
+	for (i = 0; i < X_NR; i++)
+		if (extra.on[i] && n < sizeof(line))
+			n += bare_snprintf(line + n, sizeof(line) - n, " %s",
+					   extra_regs[i].name);
+	bare_printf("colinux-bare: state check: also%s\n", n ? line : " nothing");
+	for (i = 0; i < X_NR; i++)
+		if (!extra.on[i])
+			bare_printf("colinux-bare: state check: not %s (%s)\n",
+				    extra_regs[i].name, extra.why[i]);
+}
+
+/* Which of extra_regs this CPU has; said once, at the first attach. */
+static void extra_init(void)
+{
+	uint32_t r[4], edx1, max, max_ext, ecx7 = 0, edx81 = 0;
+	unsigned int i;
+
+	if (extra.init)
+		return;
+	extra.init = true;
+	for (i = 0; i < X_NR; i++)
+		extra.on[i] = true;
+	cpuid(0, 0, r);
+	max = r[0];
+	cpuid(1, 0, r);
+	edx1 = r[3];
+	if (max >= 7) {
+		cpuid(7, 0, r);
+		ecx7 = r[2];
+	}
+	cpuid(0x80000000, 0, r);
+	max_ext = r[0];
+	if (max_ext >= 0x80000001) {
+		cpuid(0x80000001, 0, r);
+		edx81 = r[3];
+	}
+	if (!(edx1 & CO_CPUID1_EDX_SEP)) {
+		extra_off(X_SYSENTER_CS, "no SEP");
+		extra_off(X_SYSENTER_ESP, "no SEP");
+		extra_off(X_SYSENTER_EIP, "no SEP");
+	}
+	if (!(edx81 & CO_CPUID81_EDX_RDTSCP) && !(ecx7 & CO_CPUID7_ECX_RDPID))
+		extra_off(X_TSC_AUX, "no RDTSCP or RDPID");
+	if (!(edx1 & CO_CPUID1_EDX_PAT))
+		extra_off(X_PAT, "no PAT");
+	if (!cpu_has_misc_enable())
+		extra_off(X_MISC_ENABLE, "not an Intel CPU, nor QEMU's");
+	if (!(edx1 & CO_CPUID1_EDX_MTRR))
+		extra_off(X_MTRR_DEF_TYPE, "no MTRR");
+	if (!(edx1 & CO_CPUID1_EDX_MCA))
+		extra_off(X_MCG_CTL, "no MCA");
+	else if (!(rdmsr(CO_MSR_MCG_CAP) & CO_MCG_CAP_CTL_P))
+		extra_off(X_MCG_CTL, "MCG_CAP without MCG_CTL_P");
+	extra_report();
+}
+
+/* mov from a debug register needs the register in the instruction. */
+static uint64_t read_dr(enum extra_reg i)
+{
+	uint64_t v = 0;
+
+	switch (i) {
+	case X_DR0:
+		__asm__ volatile("mov %%dr0, %0" : "=r"(v));
+		break;
+	case X_DR1:
+		__asm__ volatile("mov %%dr1, %0" : "=r"(v));
+		break;
+	case X_DR2:
+		__asm__ volatile("mov %%dr2, %0" : "=r"(v));
+		break;
+	case X_DR3:
+		__asm__ volatile("mov %%dr3, %0" : "=r"(v));
+		break;
+	case X_DR6:
+		__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+		break;
+	default:
+		break;
+	}
+	return v;
+}
+
+static void snap_extra(struct host_snap *s)
+{
+	unsigned int i;
+
+	for (i = 0; i < X_NR; i++) {
+		if (!extra.on[i])
+			s->extra[i] = 0;
+		else if (extra_regs[i].msr)
+			s->extra[i] = rdmsr(extra_regs[i].msr);
+		else
+			s->extra[i] = read_dr(i);
+	}
+}
+
 /* Only where AVX is enabled: otherwise the reads would be #UD. */
 static void snap_xstate(struct host_snap *s)
 {
@@ -228,6 +406,7 @@ static void snap(struct host_snap *s)
 	s->tss_type = *(volatile uint8_t *)(uintptr_t)(gdt + (s->tr & ~7u) + 5) & 0xf;
 	s->alias = *(const volatile uint64_t *)(uintptr_t)BARE_ALIAS_VA;
 	snap_xstate(s);
+	snap_extra(s);
 }
 
 static unsigned int compare(const struct host_snap *a, const struct host_snap *b)
@@ -248,6 +427,14 @@ static unsigned int compare(const struct host_snap *a, const struct host_snap *b
 	CHECK(tr); CHECK(ldtr); CHECK(mxcsr); CHECK(fcw); CHECK(tss_type);
 	CHECK(alias); CHECK(xcr0);
 #undef CHECK
+	for (i = 0; i < X_NR; i++) {
+		if (a->extra[i] != b->extra[i]) {
+			bare_printf("colinux-bare: STATE CHECK: %s was 0x%llx before the trip, 0x%llx after\n",
+				    extra_regs[i].name, (unsigned long long)a->extra[i],
+				    (unsigned long long)b->extra[i]);
+			bad++;
+		}
+	}
 	for (i = 0; i < YMM_CHECKED; i++) {
 		if (__builtin_memcmp(a->ymm_hi[i], b->ymm_hi[i], 16)) {
 			bare_printf("colinux-bare: STATE CHECK: ymm%u upper half was 0x%016llx%016llx before the trip, 0x%016llx%016llx after\n",
@@ -346,6 +533,8 @@ static int ops_attach(struct co_vm *vm, void **priv)
 	c->to_guest = (void (*)(void))(uintptr_t)c->pi.to_guest_hva;
 	if (bare_xsave_mode)
 		xsave_init();
+	if (bare_check_state)
+		extra_init();
 	*priv = c;
 	return 0;
 }

@@ -30,6 +30,8 @@ EXIT_PROTOCOL = 71
 EXIT_CPU_FAULT = 72
 EXIT_HUNG = 73
 EXIT_DEADLOCK = 74
+# The QEMU rig's bare host only: its state check found a register changed.
+EXIT_HOST_STATE = 75
 
 RESULT_RE = re.compile(r"^(PASS|FAIL|SKIP|XFAIL)\s+(\S+): (.*)$")
 SUMMARY_RE = re.compile(

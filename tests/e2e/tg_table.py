@@ -27,6 +27,9 @@ FIELDS = ("timeout", "groups", "tiers", "expect", "exit", "args", "disks",
           "nets", "needs", "words", "skips")
 # The order in which network units are numbered from eth0 (tg.h).
 NET_KINDS = ("slirp", "pcap", "loop")
+# How a program ends (expect=) and the exit status that implies (tests.c).
+END_EXIT = {"summary": 0, "panic": e2e.EXIT_GUEST_ERROR, "cpu-fault": e2e.EXIT_CPU_FAULT,
+            "protocol": e2e.EXIT_PROTOCOL, "host-check": e2e.EXIT_HOST_STATE}
 
 
 class TableError(Exception):
@@ -67,7 +70,7 @@ class Program:
     timeout: int
     groups: list
     tiers: list
-    expect: str             # "summary", "panic", "cpu-fault"
+    expect: str             # a key of END_EXIT
     exit: int               # the exit status that ending implies
     args: str
     disks: list             # of Disk, cobd0 first

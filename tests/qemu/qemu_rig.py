@@ -71,8 +71,15 @@ def host_irq(setup):
     setup.words.append("host_irqs=1")
 
 
+def xsave(setup):
+    """The bare host turns XSAVE on (XCR0 x87|SSE|AVX) and puts the
+    passage on its xsave path; qemu-rig/run picks -cpu max for it."""
+    setup.words.append("host.xsave=1")
+
+
 # The QEMU tier as tg_table sees it: at most four IDE drives (qemu-rig/run).
-QEMU = tg_table.Tier("qemu", _tier_run, {"host-irq": host_irq, "udp-echo": tg_table.udp_echo},
+QEMU = tg_table.Tier("qemu", _tier_run, {"host-irq": host_irq, "udp-echo": tg_table.udp_echo,
+                                         "xsave": xsave},
                      max_drives=4)
 
 
@@ -80,6 +87,16 @@ def host_report(run):
     """(trips, checks, ticks, forwarded, timer vector runs) or None."""
     m = HOST_REPORT_RE.search(run.stdout)
     return tuple(int(x) for x in m.groups()) if m else None
+
+
+STATE_CHECK_RE = re.compile(
+    r"colinux-bare: STATE CHECK: (\S+) was (0x[0-9a-f]+) before the trip, (0x[0-9a-f]+) after")
+
+
+def state_check_failures(run):
+    """[(register, before, after)] the host's check reported."""
+    return [(m.group(1), int(m.group(2), 16), int(m.group(3), 16))
+            for m in STATE_CHECK_RE.finditer(run.stdout)]
 
 
 def assert_host_clean(run):

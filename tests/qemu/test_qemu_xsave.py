@@ -9,7 +9,7 @@ import re
 
 import qemu_rig as rig_run
 import tg_table
-from qemu_rig import run_rig
+from qemu_rig import e2e, run_rig
 
 PROGS = ("abi", "timer", "cobd_rw", "conet_ping")
 
@@ -68,4 +68,25 @@ def test_without_xsave_the_passage_stays_on_fxsave():
     assert "has no XSAVE with AVX; the passage stays on fxsave" in run.stdout, run.describe()
     assert "xsave path:" not in run.stdout
     check_clean(run, "abi")
+    rig_run.assert_host_clean(run)
+
+
+def test_the_guest_must_keep_the_hosts_xcr0():
+    """docs/protocol.md, "XCR0": xcr0_rule sets the host's XCR0 (from its
+    boot parameters) and keeps it across operations, then sets x87|SSE:
+    the monitor stops the VM at that switch, naming both values. The host
+    got its own XCR0 back on every trip, that last one too: its check
+    covers XCR0 on the xsave path and passed every time."""
+    run = run_rig(["test=xcr0_rule", "host.xsave=1"], timeout=60)
+    assert xsave_line(run)[0] == "0x7", run.describe()
+    passes = [r.text for r in run.of("PASS") if r.program == "xcr0_rule"]
+    assert passes == ["XCR0 = the host's 0x7 (boot parameters)"] + [
+        "after %s: XCR0 is 0x7" % op for op in ("YIELD", "GET_TIME", "DEBUG_PRINT", "NOTIFY")], \
+        run.describe()
+    assert not run.of("FAIL"), run.describe()
+    assert run.returncode == e2e.EXIT_PROTOCOL, run.describe()
+    assert "guest stopped: protocol violation by the guest: the guest changed XCR0 to 0x3; " \
+           "it must run with 0x7 or leave XCR0 alone" in run.stdout, run.describe()
+    assert "xcr0_rule" not in run.summaries, run.describe()
+    assert "STATE CHECK" not in run.stdout, run.describe()
     rig_run.assert_host_clean(run)

@@ -9,12 +9,15 @@
  * struct co_cpu_state that the switch code and the back-ends' stubs use
  * are generated from the C structure at build time (cpu-offsets.h, made
  * from monitor/arch/x86_64/asm-offsets.c), so no copy is kept by hand.
+ *
+ * A guest kernel that wants the architectural numbers only (the test
+ * guest writes the MSRs below on purpose) defines CO_CPU_CONSTANTS_ONLY
+ * first: it then gets the constants and nothing of the monitor.
  */
 #ifndef COLINUX_CPU_H
 #define COLINUX_CPU_H
 
 #include <colinux/abi/x86.h>
-#include <colinux/cpu-offsets.h>
 
 /* The MSRs the switch and its back-ends save, restore or check. */
 #define CO_MSR_EFER		0xc0000080
@@ -27,6 +30,31 @@
 #define CO_MSR_KGS_BASE		0xc0000102
 #define CO_MSR_PAT		0x277
 
+/*
+ * MSRs the switch does not load, which belong to the host and which a
+ * guest kernel could write (docs/protocol.md, "Passage rules"): the bare
+ * host compares them after every trip where the CPU has them.
+ */
+#define CO_MSR_SYSENTER_CS	0x174
+#define CO_MSR_SYSENTER_ESP	0x175
+#define CO_MSR_SYSENTER_EIP	0x176
+#define CO_MSR_MCG_CAP		0x179	/* read only: bit 8, MCG_CTL_P */
+#define CO_MSR_MCG_CTL		0x17b
+#define CO_MSR_MISC_ENABLE	0x1a0
+#define CO_MSR_MTRR_CAP		0xfe	/* read only: bit 8, fixed ranges */
+#define CO_MSR_MTRR_DEF_TYPE	0x2ff
+#define CO_MSR_TSC_AUX		0xc0000103
+
+/* CPUID bits that say whether those MSRs exist. */
+#define CO_CPUID1_EDX_SEP	(1u << 11)	/* SYSENTER_* */
+#define CO_CPUID1_EDX_MTRR	(1u << 12)	/* MTRR_CAP, MTRR_DEF_TYPE */
+#define CO_CPUID1_EDX_MCA	(1u << 14)	/* MCG_CAP (MCG_CTL if MCG_CTL_P) */
+#define CO_CPUID1_EDX_PAT	(1u << 16)
+#define CO_CPUID1_ECX_XSAVE	(1u << 26)
+#define CO_CPUID7_ECX_RDPID	(1u << 22)	/* TSC_AUX */
+#define CO_CPUID81_EDX_RDTSCP	(1u << 27)	/* TSC_AUX */
+#define CO_MCG_CAP_CTL_P	(1ULL << 8)
+
 /* Control-register bits the switch cares about. */
 #define CO_CR0_TS_EM		0xc
 #define CO_CR4_PGE_PCIDE	0x20080
@@ -34,6 +62,9 @@
 #define CO_CR3_ADDR_MASK	0x7ffffffffffff000
 #define CO_DR7_QUIET		0x400
 #define CO_EFER_NXE		0x800
+
+#ifndef CO_CPU_CONSTANTS_ONLY
+#include <colinux/cpu-offsets.h>
 
 #ifndef __ASSEMBLER__
 #include <colinux/monitor.h>
@@ -151,5 +182,7 @@ int co_pt_walk(co_pt_read_fn *read, void *ctx, uint64_t root_hpa, uint64_t va,
 	       struct co_pt_walk *w);
 
 #endif /* __ASSEMBLER__ */
+
+#endif /* CO_CPU_CONSTANTS_ONLY */
 
 #endif
