@@ -75,3 +75,30 @@ def test_pcap_capture_comes_out_of_the_machine(tmp_path):
     for seq, (src, dst, sport, dport, payload) in enumerate(rows):
         assert (src, dst, sport, dport) == ("10.0.2.15", "10.0.2.99", "40000", "9999")
         assert bytes.fromhex(payload.replace(":", "")) == b"colinux-pcap seed=77 seq=%d" % seq
+
+
+BUSY_RE = re.compile(r"conet_busy: round (\d+): (\d+) of (\d+) echoes before computing, "
+                     r"(\d+) more in the ring after (\d+) host interrupts")
+
+
+def test_frames_reach_a_computing_guest():
+    """conet_busy computes with interrupts on and makes no call of its
+    own while its UDP echoes come back: the e1000 is polled on the host
+    tick the guest forwards (every trip back polls the devices), not only
+    while the guest idles. Without that poll the ring stays empty until
+    the guest gives up after `ticks` interrupts."""
+    ticks = 5000
+    with e2e.UdpEcho() as echo:
+        run = run_rig(["eth0=slirp", "test=conet_busy", "slirp=0", "udp_port=%d" % echo.port,
+                       "count=4", "ticks=%d" % ticks], timeout=60)
+        received = len(echo.received)
+    assert run.returncode == 0 and run.summaries["conet_busy"][1] == 0, run.describe()
+    rounds = [tuple(int(x) for x in m.groups()) for m in BUSY_RE.finditer(run.stdout)]
+    assert rounds, run.describe()
+    _, before, count, during, interrupts = rounds[-1]
+    assert count == 4 and before < count, run.describe()
+    assert before + during >= count, run.describe()
+    # Within a few ticks of the echo's arrival, far from the bound.
+    assert 1 <= interrupts < ticks, run.describe()
+    assert received == 4 * len(rounds), "echo server saw %d datagrams" % received
+    rig_run.assert_host_clean(run)
