@@ -10,7 +10,8 @@
  *
  *   host.hz=N        timer interrupt rate (default 1000)
  *   host.check=0|1   compare the host state after every trip (default 1)
- *   host.log=0..3    log threshold (error, warn, info, debug)
+ *   host.log=0..3    log threshold (error, warn, info, debug; default info:
+ *                    the guest's debug prints are info)
  *   host.console=1   the console input is a wake-up source (interactive)
  *   host.break=N     spoil the host's STAR on trip N (tests the check)
  *   host.xsave=1|2   if the CPU has XSAVE and AVX: host XCR0 = 7 and the

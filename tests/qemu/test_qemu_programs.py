@@ -57,6 +57,19 @@ def test_paged_guest_ram(tmp_path):
     rig_run.assert_host_clean(run)
 
 
+def test_debug_print_shown_by_default():
+    """The guest's debug prints are info, the rig's default log level
+    (host.log): they appear on the console, one log line per line of
+    text; --log 1 hides them."""
+    run = run_rig(["test=console"], timeout=60)
+    assert run.returncode == 0, run.describe()
+    assert ("[info] guest: debug print DEBUG-PRINT-4417\n"
+            "[info] guest: its second line\n") in run.stdout, run.describe()
+    quiet = run_rig(["test=console"], timeout=60, options=["--log", "1"])
+    assert quiet.returncode == 0, quiet.describe()
+    assert "guest: debug print DEBUG-PRINT-4417" not in quiet.stdout, quiet.describe()
+
+
 def test_keyboard_input_through_the_serial_port():
     run = run_rig(["test=console", "input=hello42"], timeout=60, input="hello42\n")
     assert run.returncode == 0, run.describe()
