@@ -463,10 +463,12 @@ void co_host_free(void *p)
 	heap_blocks--;
 	heap_bytes -= h->size;
 	if (h->shift) {
+		/* The link overwrites the header: take the class first. */
+		unsigned int shift = h->shift;
 		struct free_block *b = (void *)h;
 
-		b->next = free_list[h->shift];
-		free_list[h->shift] = b;
+		b->next = free_list[shift];
+		free_list[shift] = b;
 	} else {
 		pmm_free_run(virt_to_phys(h) >> PAGE_SHIFT,
 			     ALIGN_UP(h->size + HDR, PAGE_SIZE) >> PAGE_SHIFT);
