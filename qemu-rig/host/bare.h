@@ -174,6 +174,11 @@ int pmm_alloc_run(size_t count, size_t align, uint64_t *first);
 void pmm_free_run(uint64_t first, size_t count);
 bool pmm_owned(uint64_t pfn);
 uint64_t pmm_free_pages(void);
+/* In pages: usable RAM, the multiboot modules in it, free now and at the lowest. */
+struct pmm_usage {
+	uint64_t ram, modules, free, lowest_free;
+};
+void pmm_usage(struct pmm_usage *u);
 void paging_init(void);
 uint64_t bare_host_cr3(void);
 void heap_stats(uint64_t *blocks, uint64_t *bytes);

@@ -170,10 +170,28 @@ static int run(struct co_vm *vm, struct co_vm_exit *exit)
 	}
 }
 
+#define MIB(pages)	((unsigned long long)((pages) >> 8))
+
+/*
+ * Peak use counts everything that was ever allocated at once (host
+ * tables, heap, guest RAM, file buffers) plus the modules, which are
+ * reserved from the start: the figure a large kernel is measured by.
+ */
+static void memory_report(void)
+{
+	struct pmm_usage u;
+
+	pmm_usage(&u);
+	bare_printf("colinux-bare: memory: %llu MiB of RAM, %llu MiB of it multiboot modules; peak use %llu MiB (%llu MiB free at the lowest)\n",
+		    MIB(u.ram), MIB(u.modules), MIB(u.ram - u.lowest_free),
+		    MIB(u.lowest_free));
+}
+
 static void leak_report(void)
 {
 	uint64_t blocks, bytes;
 
+	memory_report();
 	heap_stats(&blocks, &bytes);
 	bare_printf("colinux-bare: after teardown: %llu heap blocks (%llu bytes), %llu pages outstanding\n",
 		    (unsigned long long)blocks, (unsigned long long)bytes,

@@ -42,6 +42,8 @@ char bare_cmdline[2048];
 
 static uint64_t frame_map[MAX_PFN / 64];	/* 1 = in use */
 static uint64_t nr_free, top_pfn, search_hint;
+/* RAM pages, module pages, and the fewest free pages seen: peak use. */
+static uint64_t nr_ram, nr_module, low_free = ~0ULL;
 static uint64_t host_cr3;
 
 static bool frame_used(uint64_t pfn)
@@ -91,6 +93,7 @@ static void add_ram(uint64_t base, uint64_t len)
 		if (frame_used(pfn)) {
 			frame_set(pfn, false);
 			nr_free++;
+			nr_ram++;
 		}
 		top_pfn = MAX(top_pfn, pfn + 1);
 	}
@@ -128,6 +131,7 @@ void pmm_init(uint64_t mb_info_pa)
 			copy_string(bare_modules[i].name,
 				    sizeof(bare_modules[i].name), m[i].string);
 			range_reserve(m[i].start, m[i].end);
+			nr_module += (ALIGN_UP(m[i].end, PAGE_SIZE) - m[i].start) >> PAGE_SHIFT;
 		}
 		bare_nr_modules = i;
 	}
@@ -146,6 +150,7 @@ uint64_t pmm_alloc(void)
 		if (!frame_used(pfn)) {
 			frame_set(pfn, true);
 			nr_free--;
+			low_free = MIN(low_free, nr_free);
 			search_hint = pfn + 1;
 			return pfn;
 		}
@@ -183,6 +188,7 @@ int pmm_alloc_run(size_t count, size_t align, uint64_t *first)
 			for (i = 0; i < count; i++)
 				frame_set(pfn + i, true);
 			nr_free -= count;
+			low_free = MIN(low_free, nr_free);
 			*first = pfn;
 			return 0;
 		}
@@ -208,6 +214,14 @@ bool pmm_owned(uint64_t pfn)
 uint64_t pmm_free_pages(void)
 {
 	return nr_free;
+}
+
+void pmm_usage(struct pmm_usage *u)
+{
+	u->ram = nr_ram;
+	u->modules = nr_module;
+	u->free = nr_free;
+	u->lowest_free = MIN(low_free, nr_free);
 }
 
 static uint64_t *table_alloc(void)
