@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The contract's files on a machine without a file system. A path names
- * either a multiboot module (read-only: the guest kernel, an initrd), or
+ * either a multiboot module (read-only: the guest kernel, an initrd; the
+ * loader takes it in place through co_host_file_view), or
  * an IDE drive that qemu-rig/run attached for it and announced on the
  * command line:
  *
@@ -275,6 +276,19 @@ int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len)
 		off += chunk;
 		len -= chunk;
 	}
+	return 0;
+}
+
+/* A module is in RAM already; a disk is behind ATA PIO. */
+int co_host_file_view(struct co_host_file *f, const void **data,
+		      uint64_t *size)
+{
+	if (f->kind != K_MODULE)
+		return -CO_ENOTSUP;
+	if (!f->size)
+		return -CO_EINVAL;
+	*data = f->data;
+	*size = f->size;
 	return 0;
 }
 
