@@ -254,8 +254,10 @@ void net_poll_all(void);
 
 /* ---- file.c -------------------------------------------------------------- */
 
-/* "host.disk=N:PATH[:file]" from the command line. */
+/* "host.disk=N:raw|file:PATH" from the command line. */
 int file_add_disk(const char *spec);
+/* "host.ramdisk=PATH": the module PATH is a writable cobd image. */
+int file_add_ramdisk(const char *path);
 void file_report(void);
 
 /* ---- cpuops.c -------------------------------------------------------------- */

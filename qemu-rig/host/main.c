@@ -18,6 +18,7 @@
  *                    passage's xsave path, guest XCR0 7 (1) or 3 (2)
  *   host.xbreak=N    spoil the host's ymm2 on trip N (tests the check)
  *   host.disk=N:raw|file:PATH   see file.c
+ *   host.ramdisk=PATH            see file.c
  */
 #include <colinux/monitor.h>
 
@@ -55,6 +56,8 @@ static int host_option(const char *w)
 	val++;
 	if (klen == 9 && !co_strncmp(w, "host.disk", klen))
 		return file_add_disk(val);
+	if (klen == 12 && !co_strncmp(w, "host.ramdisk", klen))
+		return file_add_ramdisk(val);
 	if (co_parse_u64(val, co_strlen(val), 1000000, &v))
 		return -CO_EINVAL;
 	if (klen == 7 && !co_strncmp(w, "host.hz", klen))
