@@ -185,7 +185,8 @@ void heap_stats(uint64_t *blocks, uint64_t *bytes);
 uint64_t pages_outstanding(void);
 
 /* The multiboot modules and command line, copied at boot. */
-#define BARE_MAX_MODULES	4
+/* The kernel, an initrd and up to four RAM disks, with room to spare. */
+#define BARE_MAX_MODULES	8
 struct bare_module {
 	uint64_t start, end;		/* physical */
 	char name[256];

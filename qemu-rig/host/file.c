@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The contract's files on a machine without a file system. A path names
- * either a multiboot module (read-only: the guest kernel, an initrd; the
- * loader takes it in place through co_host_file_view), or
- * an IDE drive that qemu-rig/run attached for it and announced on the
+ * either a multiboot module (the guest kernel, an initrd: read-only, and
+ * the loader takes them in place through co_host_file_view; a RAM disk),
+ * or an IDE drive that qemu-rig/run attached for it and announced on the
  * command line:
  *
  *   host.disk=N:raw:PATH    drive N (0-3) is the file itself (a cobd

@@ -125,15 +125,18 @@ void pmm_init(uint64_t mb_info_pa)
 	if (mb->flags & (1 << 3)) {
 		const struct mb_module *m = (const void *)(uintptr_t)mb->mods_addr;
 
-		for (i = 0; i < mb->mods_count && i < BARE_MAX_MODULES; i++) {
+		/* Past the table's end a module has no name, but still its RAM. */
+		for (i = 0; i < mb->mods_count; i++) {
+			range_reserve(m[i].start, m[i].end);
+			nr_module += (ALIGN_UP(m[i].end, PAGE_SIZE) - m[i].start) >> PAGE_SHIFT;
+			if (i >= BARE_MAX_MODULES)
+				continue;
 			bare_modules[i].start = m[i].start;
 			bare_modules[i].end = m[i].end;
 			copy_string(bare_modules[i].name,
 				    sizeof(bare_modules[i].name), m[i].string);
-			range_reserve(m[i].start, m[i].end);
-			nr_module += (ALIGN_UP(m[i].end, PAGE_SIZE) - m[i].start) >> PAGE_SHIFT;
 		}
-		bare_nr_modules = i;
+		bare_nr_modules = MIN(i, BARE_MAX_MODULES);
 	}
 	search_hint = 0x100;
 }
