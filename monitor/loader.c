@@ -281,57 +281,111 @@ static int read_whole(struct co_host_file *f, const char *path, uint8_t *buf,
 	return 0;
 }
 
-/* The whole of @path in a co_host_alloc'd buffer. */
-static int read_file(const char *path, uint8_t **out, size_t *out_len,
-		     char *err, size_t errlen)
-{
+/*
+ * A kernel or initrd file while it loads: the host's read-only view of it
+ * where it has one (a debug-built vmlinux is hundreds of MiB; the bare
+ * host's copy is the multiboot module itself), else a buffer read in.
+ */
+struct file_image {
 	struct co_host_file *f;
-	uint64_t size;
-	uint8_t *buf = NULL;
+	const uint8_t *data;
+	uint8_t *buf;		/* the read-in copy, NULL for a view */
+	size_t len;
+};
+
+static int image_view(struct file_image *img, const char *path, uint64_t size,
+		      char *err, size_t errlen)
+{
+	const void *data;
+	uint64_t len;
 	int ret;
 
-	ret = co_host_file_open(path, CO_FILE_READ, &f);
+	ret = co_host_file_view(img->f, &data, &len);
+	if (ret == -CO_ENOTSUP)
+		return ret;
+	if (ret) {
+		co_snprintf(err, errlen, "%s: cannot map it: %s", path,
+			    co_strerror(ret));
+		return ret;
+	}
+	if (len != size) {
+		co_snprintf(err, errlen, "%s: changed size while opened (%llu, then %llu bytes)",
+			    path, X(size), X(len));
+		return -CO_EIO;
+	}
+	img->data = data;
+	return 0;
+}
+
+static int image_read(struct file_image *img, const char *path, uint64_t size,
+		      char *err, size_t errlen)
+{
+	int ret;
+
+	img->buf = co_host_alloc(size);
+	if (!img->buf) {
+		co_snprintf(err, errlen, "%s: no memory for %llu bytes", path,
+			    X(size));
+		return -CO_ENOMEM;
+	}
+	ret = read_whole(img->f, path, img->buf, size, err, errlen);
+	if (ret) {
+		co_host_free(img->buf);
+		img->buf = NULL;
+		return ret;
+	}
+	img->data = img->buf;
+	return 0;
+}
+
+static void image_close(struct file_image *img)
+{
+	co_host_free(img->buf);
+	co_host_file_close(img->f);
+}
+
+static int image_open(const char *path, struct file_image *img, char *err,
+		      size_t errlen)
+{
+	uint64_t size;
+	int ret;
+
+	co_memset(img, 0, sizeof(*img));
+	ret = co_host_file_open(path, CO_FILE_READ, &img->f);
 	if (ret) {
 		co_snprintf(err, errlen, "%s: cannot open: %s", path,
 			    co_strerror(ret));
 		return ret;
 	}
-	ret = co_host_file_size(f, &size);
+	ret = co_host_file_size(img->f, &size);
 	if (ret) {
 		co_snprintf(err, errlen, "%s: cannot get its size: %s", path,
 			    co_strerror(ret));
-		goto out;
+		goto fail;
 	}
 	if (size == 0 || size > MAX_FILE) {
 		co_snprintf(err, errlen, "%s: size %llu is %s", path, X(size),
 			    size ? "over the 1 GiB limit" : "empty");
 		ret = -CO_EINVAL;
-		goto out;
+		goto fail;
 	}
-	buf = co_host_alloc(size);
-	if (!buf) {
-		co_snprintf(err, errlen, "%s: no memory for %llu bytes", path,
-			    X(size));
-		ret = -CO_ENOMEM;
-		goto out;
-	}
-	ret = read_whole(f, path, buf, size, err, errlen);
-	if (ret) {
-		co_host_free(buf);
-		goto out;
-	}
-	*out = buf;
-	*out_len = size;
-out:
-	co_host_file_close(f);
+	/* -CO_ENOTSUP: this host (or this kind of file) has no views. */
+	ret = image_view(img, path, size, err, errlen);
+	if (ret == -CO_ENOTSUP)
+		ret = image_read(img, path, size, err, errlen);
+	if (ret)
+		goto fail;
+	img->len = size;
+	return 0;
+fail:
+	co_host_file_close(img->f);
 	return ret;
 }
 
 int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen)
 {
 	char msg[320];
-	uint8_t *buf;
-	size_t len;
+	struct file_image img;
 	int ret;
 
 	if (errlen)
@@ -340,22 +394,22 @@ int co_vm_load_files(struct co_vm *vm, char *err, size_t errlen)
 		co_snprintf(err, errlen, "no kernel= given");
 		return -CO_EINVAL;
 	}
-	ret = read_file(vm->cfg.kernel, &buf, &len, err, errlen);
+	ret = image_open(vm->cfg.kernel, &img, err, errlen);
 	if (ret)
 		return ret;
-	ret = co_vm_load_kernel(vm, buf, len, msg, sizeof(msg));
-	co_host_free(buf);
+	ret = co_vm_load_kernel(vm, img.data, img.len, msg, sizeof(msg));
+	image_close(&img);
 	if (ret) {
 		co_snprintf(err, errlen, "%s: %s", vm->cfg.kernel, msg);
 		return ret;
 	}
 	if (!vm->cfg.initrd)
 		return 0;
-	ret = read_file(vm->cfg.initrd, &buf, &len, err, errlen);
+	ret = image_open(vm->cfg.initrd, &img, err, errlen);
 	if (ret)
 		return ret;
-	ret = co_vm_load_initrd(vm, buf, len, msg, sizeof(msg));
-	co_host_free(buf);
+	ret = co_vm_load_initrd(vm, img.data, img.len, msg, sizeof(msg));
+	image_close(&img);
 	if (ret)
 		co_snprintf(err, errlen, "%s: %s", vm->cfg.initrd, msg);
 	return ret;

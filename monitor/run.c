@@ -166,12 +166,29 @@ static void op_terminate(struct co_vm *vm, const uint64_t *p)
 	co_vm_terminate(vm, (int)p[0], (int)p[1], "%s", text);
 }
 
+/*
+ * A log line takes less than the text area (co_log's buffer), and an
+ * early console (Linux's) writes several lines at once: one log line per
+ * line of text, a long one in pieces, a final newline ending the last.
+ */
+#define DEBUG_PIECE	400
+
 static void op_debug_print(struct co_vm *vm, const uint64_t *p)
 {
 	char text[CO_TEXT_SIZE];
+	size_t len, start, end;
 
-	if (take_text(vm, p[0], text, sizeof(text)))
-		co_info("guest: %s", text);
+	if (!take_text(vm, p[0], text, sizeof(text)))
+		return;
+	len = co_strlen(text);
+	for (start = 0; start < len; start = end) {
+		end = start;
+		while (end < len && text[end] != '\n' && end - start < DEBUG_PIECE)
+			end++;
+		co_info("guest: %.*s", (int)(end - start), text + start);
+		if (end < len && text[end] == '\n')
+			end++;
+	}
 }
 
 static int32_t op_queue_setup(struct co_vm *vm, const uint64_t *p)

@@ -187,3 +187,9 @@ uint64_t tg_net_rx_count(const struct tg_net *n)
 {
 	return n->rx_frames;
 }
+
+/* Completions the host has put in the RX ring that are not reaped yet. */
+uint32_t tg_net_rx_ready(const struct tg_net *n)
+{
+	return co_gring_cpl_ready(&n->rx);
+}

@@ -144,6 +144,8 @@ static void console_input(const char *word)
 	tg_check(!strcmp(line, word), "keyboard input \"%s\" read back", line);
 }
 
+#define DEBUG_TEXT	"debug print DEBUG-PRINT-4417\nits second line\n"
+
 void tg_test_console(void)
 {
 	static char big[5000];
@@ -161,6 +163,9 @@ void tg_test_console(void)
 		 "%llu bytes written and completed",
 		 (unsigned long long)(tg_console_bytes_out() - before));
 	tg_pass("console: marker CONSOLE-OK-7391");
+	/* The host shows it in its log; two lines, as an early console writes. */
+	co_guest_debug_print(&tg_g, DEBUG_TEXT, sizeof(DEBUG_TEXT) - 1);
+	tg_pass("debug print sent (DEBUG-PRINT-4417)");
 	if (tg_arg("input", word, sizeof(word)))
 		console_input(word);
 	else

@@ -97,6 +97,15 @@ const struct tg_test tg_tests[] = {
 	  .tiers = BOTH, .timeout_s = 30,
 	  .setup = { .nets = TG_NET_SLIRP },
 	  .desc = "short, oversized and multicast-source frames are refused" },
+	/*
+	 * The rig only: its host ticks all along (Unicorn's injected
+	 * interrupts are a fixed few), so not in "all".
+	 */
+	{ .name = "conet_busy", .run = tg_test_conet_busy, .groups = "conet",
+	  .tiers = TG_TIER_QEMU, .timeout_s = 60,
+	  .args = "slirp=UNIT udp_port=N count=N rounds=N ticks=N",
+	  .setup = { .nets = TG_NET_SLIRP, .needs = TG_NEED_UDP_ECHO },
+	  .desc = "UDP echoes reach the RX ring while the guest computes without a call of its own" },
 	{ .name = "bench_cobd", .run = tg_test_bench_cobd, .groups = "bench", .tiers = BOTH,
 	  .timeout_s = 300, .args = "count=N size=BYTES depth=N op=read|write",
 	  /* bench/ asks for more; a harness run only shows that it works. */

@@ -183,6 +183,8 @@ int32_t tg_net_send(struct tg_net *n, const void *frame, size_t len);
 /* The next received frame into @buf; its length, or -1 at @deadline. */
 int tg_net_recv(struct tg_net *n, void *buf, size_t size, uint64_t deadline);
 uint64_t tg_net_rx_count(const struct tg_net *n);
+/* RX completions in the ring that the interrupt handler has not taken. */
+uint32_t tg_net_rx_ready(const struct tg_net *n);
 
 /* ---- net.c (Ethernet/ARP/IPv4/ICMP/UDP over a tg_net) ------------------- */
 
@@ -325,6 +327,7 @@ void tg_test_conet_udp(void);
 void tg_test_conet_pcap(void);
 void tg_test_conet_loop(void);
 void tg_test_conet_errors(void);
+void tg_test_conet_busy(void);
 void tg_test_bench_cobd(void);
 void tg_test_result_api(void);
 void tg_test_audit_bad(void);

@@ -191,6 +191,17 @@ int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len)
 					    sizeof(z), NULL, 0));
 }
 
+/*
+ * A section view would need its own lifetime rules in the driver: the
+ * loader reads the file instead (the daemon hands images over by IOCTL
+ * anyway).
+ */
+int co_host_file_view(struct co_host_file *f, const void **data,
+		      uint64_t *size)
+{
+	return -CO_ENOTSUP;
+}
+
 void co_host_file_close(struct co_host_file *f)
 {
 	if (!f)

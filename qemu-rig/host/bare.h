@@ -174,13 +174,19 @@ int pmm_alloc_run(size_t count, size_t align, uint64_t *first);
 void pmm_free_run(uint64_t first, size_t count);
 bool pmm_owned(uint64_t pfn);
 uint64_t pmm_free_pages(void);
+/* In pages: usable RAM, the multiboot modules in it, free now and at the lowest. */
+struct pmm_usage {
+	uint64_t ram, modules, free, lowest_free;
+};
+void pmm_usage(struct pmm_usage *u);
 void paging_init(void);
 uint64_t bare_host_cr3(void);
 void heap_stats(uint64_t *blocks, uint64_t *bytes);
 uint64_t pages_outstanding(void);
 
 /* The multiboot modules and command line, copied at boot. */
-#define BARE_MAX_MODULES	4
+/* The kernel, an initrd and up to four RAM disks, with room to spare. */
+#define BARE_MAX_MODULES	8
 struct bare_module {
 	uint64_t start, end;		/* physical */
 	char name[256];
@@ -249,8 +255,10 @@ void net_poll_all(void);
 
 /* ---- file.c -------------------------------------------------------------- */
 
-/* "host.disk=N:PATH[:file]" from the command line. */
+/* "host.disk=N:raw|file:PATH" from the command line. */
 int file_add_disk(const char *spec);
+/* "host.ramdisk=PATH": the module PATH is a writable cobd image. */
+int file_add_ramdisk(const char *path);
 void file_report(void);
 
 /* ---- cpuops.c -------------------------------------------------------------- */

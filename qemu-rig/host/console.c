@@ -13,7 +13,11 @@
 #define DEBUG_EXIT_PORT	0xf4
 #define RX_SIZE		4096
 
-int bare_log_level = CO_LOG_WARN;
+/*
+ * Info by default, as the NT daemon: the guest's debug prints
+ * (CO_OP_DEBUG_PRINT, a Linux guest's early console) are logged at info.
+ */
+int bare_log_level = CO_LOG_INFO;
 
 static uint8_t rx_buf[RX_SIZE];
 static volatile unsigned int rx_head, rx_tail;

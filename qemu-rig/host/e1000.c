@@ -5,6 +5,13 @@
  * user-mode network (the same libslirp the sim-host uses, with port
  * forwards set on QEMU's command line). The NIC runs promiscuous: the
  * guest's own MAC is in its frames.
+ *
+ * The receive ring is polled from the VM thread only ([vm]: the frames go
+ * straight into conet): after every trip back from the guest, each host
+ * tick the guest forwards included, so frames reach a guest that computes
+ * with interrupts on within a tick (conet_busy checks it), and while the
+ * guest idles (co_host_event_wait). The tick's interrupt handler leaves
+ * the ring alone: it may interrupt the VM thread inside conet.
  */
 #include "bare.h"
 #include <colinux/lib.h>

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The contract's files on a machine without a file system. A path names
- * either a multiboot module (read-only: the guest kernel, an initrd), or
- * an IDE drive that qemu-rig/run attached for it and announced on the
+ * either a multiboot module (the guest kernel, an initrd: read-only, and
+ * the loader takes them in place through co_host_file_view; a RAM disk),
+ * or an IDE drive that qemu-rig/run attached for it and announced on the
  * command line:
  *
  *   host.disk=N:raw:PATH    drive N (0-3) is the file itself (a cobd
@@ -11,6 +12,11 @@
  *                           is a header ("COFILE01", length), the bytes
  *                           follow; the runner copies it out after exit
  *                           (pcap captures, anything created)
+ *   host.ramdisk=PATH       the module PATH is a cobd image served from
+ *                           RAM (cobdN=PATH,ram): writable in place, at
+ *                           memory speed, so that a benchmark measures the
+ *                           protocol and not ATA PIO. Writes are not
+ *                           written back: PATH is as it was after exit.
  */
 #include <colinux/abi/types.h>
 
@@ -34,7 +40,7 @@ struct co_host_file {
 	enum kind kind;
 	unsigned int drive;
 	bool writable;
-	const uint8_t *data;		/* module */
+	uint8_t *data;			/* module (written only if a RAM disk) */
 	uint64_t size;			/* bytes */
 	uint64_t capacity;		/* bytes (K_FILE: after the header) */
 	bool header_dirty;
@@ -47,6 +53,7 @@ struct cofile_header {
 };
 
 static struct disk_map disks[MAX_DISKS];
+static bool ramdisk[BARE_MAX_MODULES];	/* by module index */
 static uint8_t bounce[BOUNCE_SECTORS * ATA_SECTOR] __attribute__((aligned(16)));
 static unsigned int open_files;
 
@@ -75,6 +82,38 @@ int file_add_disk(const char *spec)
 		return -CO_EINVAL;
 	d->drive = n;
 	d->used = true;
+	return 0;
+}
+
+int file_add_ramdisk(const char *path)
+{
+	const struct bare_module *m;
+	unsigned int i;
+
+	for (i = 0; i < bare_nr_modules; i++) {
+		m = &bare_modules[i];
+		if (co_strcmp(m->name, path))
+			continue;
+		ramdisk[i] = true;
+		bare_printf("colinux-bare: RAM disk %s: %llu KiB in module memory, writes are not written back\n",
+			    path, (unsigned long long)((m->end - m->start) >> 10));
+		return 0;
+	}
+	return -CO_ENOENT;
+}
+
+/* A module: read-only, unless it is a RAM disk (never truncated). */
+static int open_module(unsigned int i, unsigned int flags,
+		       struct co_host_file *f)
+{
+	f->kind = K_MODULE;
+	f->data = phys_to_virt(bare_modules[i].start);
+	f->size = f->capacity = bare_modules[i].end - bare_modules[i].start;
+	if (flags & CO_FILE_TRUNC)
+		return ramdisk[i] ? -CO_ENOTSUP : -CO_EACCES;
+	if ((flags & CO_FILE_WRITE) && !ramdisk[i])
+		return -CO_EACCES;
+	f->writable = flags & CO_FILE_WRITE;
 	return 0;
 }
 
@@ -138,13 +177,10 @@ int co_host_file_open(const char *path, unsigned int flags,
 	if (!f)
 		return -CO_ENOMEM;
 	for (i = 0; i < bare_nr_modules; i++) {
-		if (co_strcmp(bare_modules[i].name, path))
-			continue;
-		err = (flags & (CO_FILE_WRITE | CO_FILE_TRUNC)) ? -CO_EACCES : 0;
-		f->kind = K_MODULE;
-		f->data = phys_to_virt(bare_modules[i].start);
-		f->size = f->capacity = bare_modules[i].end - bare_modules[i].start;
-		goto done;
+		if (!co_strcmp(bare_modules[i].name, path)) {
+			err = open_module(i, flags, f);
+			goto done;
+		}
 	}
 	for (i = 0; i < MAX_DISKS; i++) {
 		if (disks[i].used && !co_strcmp(disks[i].path, path)) {
@@ -226,6 +262,10 @@ long co_host_file_pwrite(struct co_host_file *f, const void *buf, size_t len,
 		return -CO_EACCES;
 	if (off > f->capacity || len > f->capacity - off)
 		return -CO_EIO;		/* the drive is full */
+	if (f->kind == K_MODULE) {
+		co_memcpy(f->data + off, buf, len);
+		return (long)len;
+	}
 	err = disk_rw(f, (uint8_t *)buf, len, off, true);
 	if (err)
 		return err;
@@ -265,6 +305,10 @@ int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len)
 		return -CO_EACCES;
 	if (off > f->size || len > f->size - off)
 		return -CO_EINVAL;
+	if (f->kind == K_MODULE) {
+		co_memset(f->data + off, 0, len);
+		return 0;
+	}
 	/* No TRIM here: zeros read back as zeros. */
 	while (len) {
 		size_t chunk = (size_t)MIN(len, (uint64_t)sizeof(zeros));
@@ -275,6 +319,19 @@ int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len)
 		off += chunk;
 		len -= chunk;
 	}
+	return 0;
+}
+
+/* A module is in RAM already; a disk is behind ATA PIO. */
+int co_host_file_view(struct co_host_file *f, const void **data,
+		      uint64_t *size)
+{
+	if (f->kind != K_MODULE)
+		return -CO_ENOTSUP;
+	if (!f->size)
+		return -CO_EINVAL;
+	*data = f->data;
+	*size = f->size;
 	return 0;
 }
 

@@ -10,13 +10,15 @@
  *
  *   host.hz=N        timer interrupt rate (default 1000)
  *   host.check=0|1   compare the host state after every trip (default 1)
- *   host.log=0..3    log threshold (error, warn, info, debug)
+ *   host.log=0..3    log threshold (error, warn, info, debug; default info:
+ *                    the guest's debug prints are info)
  *   host.console=1   the console input is a wake-up source (interactive)
  *   host.break=N     spoil the host's STAR on trip N (tests the check)
  *   host.xsave=1|2   if the CPU has XSAVE and AVX: host XCR0 = 7 and the
  *                    passage's xsave path, guest XCR0 7 (1) or 3 (2)
  *   host.xbreak=N    spoil the host's ymm2 on trip N (tests the check)
  *   host.disk=N:raw|file:PATH   see file.c
+ *   host.ramdisk=PATH            see file.c
  */
 #include <colinux/monitor.h>
 
@@ -74,6 +76,8 @@ static int host_option(const char *w)
 	val++;
 	if (klen == 9 && !co_strncmp(w, "host.disk", klen))
 		return file_add_disk(val);
+	if (klen == 12 && !co_strncmp(w, "host.ramdisk", klen))
+		return file_add_ramdisk(val);
 	if (co_parse_u64(val, co_strlen(val), 1000000, &v))
 		return -CO_EINVAL;
 	if (klen == 7 && !co_strncmp(w, "host.hz", klen))
@@ -172,10 +176,28 @@ static int run(struct co_vm *vm, struct co_vm_exit *exit)
 	}
 }
 
+#define MIB(pages)	((unsigned long long)((pages) >> 8))
+
+/*
+ * Peak use counts everything that was ever allocated at once (host
+ * tables, heap, guest RAM, file buffers) plus the modules, which are
+ * reserved from the start: the figure a large kernel is measured by.
+ */
+static void memory_report(void)
+{
+	struct pmm_usage u;
+
+	pmm_usage(&u);
+	bare_printf("colinux-bare: memory: %llu MiB of RAM, %llu MiB of it multiboot modules; peak use %llu MiB (%llu MiB free at the lowest)\n",
+		    MIB(u.ram), MIB(u.modules), MIB(u.ram - u.lowest_free),
+		    MIB(u.lowest_free));
+}
+
 static void leak_report(void)
 {
 	uint64_t blocks, bytes;
 
+	memory_report();
 	heap_stats(&blocks, &bytes);
 	bare_printf("colinux-bare: after teardown: %llu heap blocks (%llu bytes), %llu pages outstanding\n",
 		    (unsigned long long)blocks, (unsigned long long)bytes,

@@ -42,6 +42,8 @@ char bare_cmdline[2048];
 
 static uint64_t frame_map[MAX_PFN / 64];	/* 1 = in use */
 static uint64_t nr_free, top_pfn, search_hint;
+/* RAM pages, module pages, and the fewest free pages seen: peak use. */
+static uint64_t nr_ram, nr_module, low_free = ~0ULL;
 static uint64_t host_cr3;
 
 static bool frame_used(uint64_t pfn)
@@ -91,6 +93,7 @@ static void add_ram(uint64_t base, uint64_t len)
 		if (frame_used(pfn)) {
 			frame_set(pfn, false);
 			nr_free++;
+			nr_ram++;
 		}
 		top_pfn = MAX(top_pfn, pfn + 1);
 	}
@@ -122,14 +125,18 @@ void pmm_init(uint64_t mb_info_pa)
 	if (mb->flags & (1 << 3)) {
 		const struct mb_module *m = (const void *)(uintptr_t)mb->mods_addr;
 
-		for (i = 0; i < mb->mods_count && i < BARE_MAX_MODULES; i++) {
+		/* Past the table's end a module has no name, but still its RAM. */
+		for (i = 0; i < mb->mods_count; i++) {
+			range_reserve(m[i].start, m[i].end);
+			nr_module += (ALIGN_UP(m[i].end, PAGE_SIZE) - m[i].start) >> PAGE_SHIFT;
+			if (i >= BARE_MAX_MODULES)
+				continue;
 			bare_modules[i].start = m[i].start;
 			bare_modules[i].end = m[i].end;
 			copy_string(bare_modules[i].name,
 				    sizeof(bare_modules[i].name), m[i].string);
-			range_reserve(m[i].start, m[i].end);
 		}
-		bare_nr_modules = i;
+		bare_nr_modules = MIN(i, BARE_MAX_MODULES);
 	}
 	search_hint = 0x100;
 }
@@ -146,6 +153,7 @@ uint64_t pmm_alloc(void)
 		if (!frame_used(pfn)) {
 			frame_set(pfn, true);
 			nr_free--;
+			low_free = MIN(low_free, nr_free);
 			search_hint = pfn + 1;
 			return pfn;
 		}
@@ -183,6 +191,7 @@ int pmm_alloc_run(size_t count, size_t align, uint64_t *first)
 			for (i = 0; i < count; i++)
 				frame_set(pfn + i, true);
 			nr_free -= count;
+			low_free = MIN(low_free, nr_free);
 			*first = pfn;
 			return 0;
 		}
@@ -208,6 +217,14 @@ bool pmm_owned(uint64_t pfn)
 uint64_t pmm_free_pages(void)
 {
 	return nr_free;
+}
+
+void pmm_usage(struct pmm_usage *u)
+{
+	u->ram = nr_ram;
+	u->modules = nr_module;
+	u->free = nr_free;
+	u->lowest_free = MIN(low_free, nr_free);
 }
 
 static uint64_t *table_alloc(void)
@@ -463,10 +480,12 @@ void co_host_free(void *p)
 	heap_blocks--;
 	heap_bytes -= h->size;
 	if (h->shift) {
+		/* The link overwrites the header: take the class first. */
+		unsigned int shift = h->shift;
 		struct free_block *b = (void *)h;
 
-		b->next = free_list[h->shift];
-		free_list[h->shift] = b;
+		b->next = free_list[shift];
+		free_list[shift] = b;
 	} else {
 		pmm_free_run(virt_to_phys(h) >> PAGE_SHIFT,
 			     ALIGN_UP(h->size + HDR, PAGE_SIZE) >> PAGE_SHIFT);

@@ -190,6 +190,8 @@ static void usage(FILE *f)
 "  statistics at exit (wall time, switches, requests, interrupts);\n"
 "  --record FILE  write the guest's device traffic to FILE as a guest\n"
 "  script, which the fuzz targets replay (fuzz/README.md)\n"
+"Log level on stderr: $CO_LOG 0..3 (error, warn, info, debug; default 2,\n"
+"  info, which shows the guest's debug prints).\n"
 "Exit status: the guest's power-off code; %d guest panic/BUG; %d protocol\n"
 "violation; %d CPU fault; %d hung; %d deadlock; %d usage/config error;\n"
 "%d bad kernel image; %d host error.\n",
@@ -458,6 +460,9 @@ int main(int argc, char **argv)
 	rc = parse_options(argc, argv, &o);
 	if (rc >= 0)
 		return rc;
+	/* The guest's debug prints are info; the library's default is warn. */
+	if (!getenv("CO_LOG"))
+		co_sim_log_level(CO_LOG_INFO);
 	co_config_init(&cfg);
 	rc = co_config_parse_args(&cfg, argc - o.first_key, argv + o.first_key,
 				  err, sizeof(err));

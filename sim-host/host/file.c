@@ -2,12 +2,14 @@
 /*
  * Files: plain descriptors. Every operation first asks fault injection;
  * reads and writes return what the syscall returned (retrying only
- * EINTR), so partial transfers reach the monitor as they are.
+ * EINTR), so partial transfers reach the monitor as they are. A view is
+ * an mmap of the whole file, unmapped when the file closes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -15,6 +17,8 @@
 
 struct co_host_file {
 	int fd;
+	void *view;		/* co_host_file_view's mapping, or NULL */
+	size_t view_len;
 };
 
 int co_sim_errno(int e)
@@ -92,7 +96,7 @@ int co_host_file_open(const char *path, unsigned int flags,
 	err = co_sim_fault_check(CO_SIM_FAULT_FILE_OPEN);
 	if (err)
 		return err;
-	f = malloc(sizeof(*f));
+	f = calloc(1, sizeof(*f));
 	if (!f)
 		return -CO_ENOMEM;
 	do {
@@ -186,10 +190,44 @@ int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len)
 	return 0;
 }
 
+/* A private read-only mapping: the file is the page cache's, not ours. */
+int co_host_file_view(struct co_host_file *f, const void **data,
+		      uint64_t *size)
+{
+	struct stat st;
+	void *p;
+	int err;
+
+	err = co_sim_fault_check(CO_SIM_FAULT_FILE_VIEW);
+	if (err)
+		return err;
+	if (!f->view) {
+		if (fstat(f->fd, &st))
+			return co_sim_errno(errno);
+		if (!S_ISREG(st.st_mode))
+			return -CO_ENOTSUP;
+		if (!st.st_size)
+			return -CO_EINVAL;
+		if ((uint64_t)st.st_size > SIZE_MAX)
+			return -CO_ERANGE;
+		p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE,
+			 f->fd, 0);
+		if (p == MAP_FAILED)
+			return errno == ENODEV ? -CO_ENOTSUP : co_sim_errno(errno);
+		f->view = p;
+		f->view_len = (size_t)st.st_size;
+	}
+	*data = f->view;
+	*size = f->view_len;
+	return 0;
+}
+
 void co_host_file_close(struct co_host_file *f)
 {
 	if (!f)
 		return;
+	if (f->view)
+		munmap(f->view, f->view_len);
 	close(f->fd);
 	co_sim_count(CO_SIM_OBJ_FILES, -1);
 	free(f);

@@ -88,6 +88,20 @@ def test_unknown_program_fails():
     assert "no such test program or group" in run.stdout
 
 
+def test_debug_print_shown_by_default(monkeypatch):
+    """CO_OP_DEBUG_PRINT (a Linux guest's early console) is logged at
+    info, which colinux-sim shows unless $CO_LOG says less; one log line
+    per line of text."""
+    monkeypatch.delenv("CO_LOG", raising=False)
+    run = e2e.run_sim(["test=console"], timeout=30)
+    assert run.returncode == 0, run.describe()
+    assert ("colinux: info: guest: debug print DEBUG-PRINT-4417\n"
+            "colinux: info: guest: its second line\n") in run.stderr, run.describe()
+    quiet = e2e.run_sim(["test=console"], timeout=30, env={"CO_LOG": "1"})
+    assert quiet.returncode == 0, quiet.describe()
+    assert "guest: debug print DEBUG-PRINT-4417" not in quiet.stderr, quiet.describe()
+
+
 def test_panic():
     run = e2e.run_sim(["test=panic"], timeout=30)
     assert run.returncode == e2e.EXIT_GUEST_ERROR, run.describe()

@@ -5,6 +5,7 @@ guest's call chain, and the rig's commands (qemu-rig/gdb/colinux.py)
 print the passage state, the rings and guest memory."""
 import re
 import struct
+import subprocess
 
 import qemu_rig as rig_run
 from qemu_rig import e2e, run_rig
@@ -101,3 +102,63 @@ def test_gdb_batch_session(tmp_path):
     # The guest then ran to its end under the debugger.
     assert run.returncode == 0, run.describe()
     assert "== cobd_info:" in run.stdout and "FAIL" not in run.stdout, run.describe()
+
+
+def debug_sections(elf):
+    """Names of the .debug_* sections of an ELF64 file."""
+    data = elf.read_bytes()
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum, shstrndx = struct.unpack_from("<HHH", data, 0x3a)
+    str_off, = struct.unpack_from("<Q", data, shoff + shstrndx * shentsize + 0x18)
+    names = []
+    for i in range(shnum):
+        name, = struct.unpack_from("<I", data, shoff + i * shentsize)
+        end = data.index(b"\0", str_off + name)
+        names.append(data[str_off + name:end].decode())
+    return [n for n in names if n.startswith(".debug")]
+
+
+def test_stripped_kernel_full_symbols(tmp_path):
+    """A large kernel boots as a stripped copy (objcopy --strip-debug: the
+    symbol table stays for the monitor) while gdb takes the full image's
+    symbols (--guest-symbols): a breakpoint by function name hits in the
+    stripped guest, and the backtrace has source lines."""
+    full = rig_run.build_dir() / "guest-drivers" / "testguest" / "testguest.elf"
+    stripped = tmp_path / "testguest-stripped.elf"
+    subprocess.run(["objcopy", "--strip-debug", str(full), str(stripped)], check=True)
+    assert debug_sections(full) and not debug_sections(stripped)
+    script = tmp_path / "session.gdb"
+    script.write_text("break tg_cobd_submit\ncontinue\nbt 3\ndelete\ncontinue\n")
+    img = tmp_path / "d0.img"
+    e2e.make_image(img, 1 << 20)
+    run = run_rig(["kernel=%s" % stripped, "cobd0=%s" % img, "test=cobd_info"], timeout=120,
+                  options=["--gdb-batch", str(script), "--guest-symbols", str(full)])
+    out = run.stderr
+    # The machine booted the stripped copy; gdb read the full one.
+    assert re.search(r"command line \"[^\"]* kernel=%s " % re.escape(str(stripped)),
+                     run.stdout), run.describe()
+    assert "guest symbols from %s." % full in out, out
+    assert "warning" not in out, out
+    assert re.search(r"Breakpoint 1, tg_cobd_submit \(d=", out), run.describe()
+    frames = re.findall(r"^#(\d+)\s+(?:0x[0-9a-f]+ in )?(\w+) \(.*?\)\s+at (\S+):(\d+)$",
+                        re.sub(r"\n\s+", " ", out), re.M)
+    assert [f[1] for f in frames[:2]] == ["tg_cobd_submit", "tg_cobd_io"], out
+    assert all(f[2].endswith("guest-drivers/testguest/cobd.c") for f in frames[:2]), frames
+    assert run.returncode == 0, run.describe()
+    assert "== cobd_info:" in run.stdout and "FAIL" not in run.stdout, run.describe()
+
+
+def test_guest_symbols_that_do_not_match_warn(tmp_path):
+    """--guest-symbols names the wrong image: the runner says so (gdb's
+    addresses would be wrong), and refuses it without gdb."""
+    other = tmp_path / "other.elf"
+    full = rig_run.build_dir() / "guest-drivers" / "testguest" / "testguest.elf"
+    subprocess.run(["objcopy", "--change-addresses", "0x1000", str(full), str(other)],
+                   check=True, capture_output=True)
+    run = run_rig(["test=abi"], timeout=30,
+                  options=["--dry-run", "--gdb", "--guest-symbols", str(other)])
+    assert run.returncode == 0, run.describe()
+    assert "does not describe kernel=" in run.stderr, run.describe()
+    run = run_rig(["test=abi"], timeout=30, options=["--guest-symbols", str(full)])
+    assert run.returncode == 64, run.describe()     # usage
+    assert "--guest-symbols is for gdb" in run.stderr, run.describe()

@@ -7,6 +7,7 @@ test definition, two tiers. On top, the host's own verdict after each run:
 every trip's state check passed, every tick was handled once, nothing
 leaked."""
 import re
+import subprocess
 
 import pytest
 
@@ -59,6 +60,19 @@ def test_paged_guest_ram(tmp_path):
             tg_table.check_clean(run, table.programs[p])
         s.check_host_side(run, alone=False)
     rig_run.assert_host_clean(run)
+
+
+def test_debug_print_shown_by_default():
+    """The guest's debug prints are info, the rig's default log level
+    (host.log): they appear on the console, one log line per line of
+    text; --log 1 hides them."""
+    run = run_rig(["test=console"], timeout=60)
+    assert run.returncode == 0, run.describe()
+    assert ("[info] guest: debug print DEBUG-PRINT-4417\n"
+            "[info] guest: its second line\n") in run.stdout, run.describe()
+    quiet = run_rig(["test=console"], timeout=60, options=["--log", "1"])
+    assert quiet.returncode == 0, quiet.describe()
+    assert "guest: debug print DEBUG-PRINT-4417" not in quiet.stdout, quiet.describe()
 
 
 def test_keyboard_input_through_the_serial_port():
@@ -144,3 +158,32 @@ def test_unchecked_build_runs_the_same(tmp_path):
     tg_table.check_clean(run, progs[0])
     rep = rig_run.host_report(run)
     assert rep and rep[1] == 0, run.describe()
+
+
+MEMORY_RE = re.compile(r"colinux-bare: memory: (\d+) MiB of RAM, (\d+) MiB of it multiboot "
+                       r"modules; peak use (\d+) MiB")
+
+
+def test_large_kernel_is_held_once(tmp_path):
+    """A kernel file of 160 MiB (the test guest padded with a section no
+    segment loads, like a debug vmlinux's DWARF) boots, and the bare host
+    holds it once: peak memory is the module, guest RAM and the host's
+    own few MiB, with no buffer of the whole file beside the module."""
+    full = rig_run.build_dir() / "guest-drivers" / "testguest" / "testguest.elf"
+    pad, big = tmp_path / "pad.bin", tmp_path / "big.elf"
+    with open(pad, "wb") as f:
+        f.truncate(160 << 20)
+    subprocess.run(["objcopy", "--add-section", ".pad=%s" % pad, "--set-section-flags",
+                    ".pad=noload,readonly", str(full), str(big)], check=True)
+    pad.unlink()
+    run = run_rig(["kernel=%s" % big, "mem=64", "test=abi"], timeout=120)
+    big.unlink()
+    assert run.returncode == 0, run.describe()
+    m = MEMORY_RE.search(run.stdout)
+    assert m, run.describe()
+    ram, modules, peak = (int(x) for x in m.groups())
+    assert modules >= 160, run.describe()
+    # The runner gave QEMU room for the module on top of the usual.
+    assert ram >= 160 + 64 + 160 - 8, run.describe()
+    assert peak < modules + 64 + 16, "a second copy of the kernel? %s" % m.group(0)
+    rig_run.assert_host_clean(run)

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Loading kernels and initrds into a real VM: bytes at the right guest
- * addresses, bss zeroed, placement of the initrd, files read through the
- * host (short reads, errors), state rules and allocation failures.
+ * addresses, bss zeroed, placement of the initrd, files taken through the
+ * host's view of them or, where it has none, read (short reads, errors),
+ * state rules and allocation failures.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,12 @@ static int teardown(void **state)
 	co_sim_fault_reset();
 	assert_int_equal(co_sim_leak_check(), 0);
 	return 0;
+}
+
+/* The host has no views from now on: the loader must read the files. */
+static void no_views(void)
+{
+	co_sim_fault_fail_range(CO_SIM_FAULT_FILE_VIEW, 1, ULONG_MAX, CO_ENOTSUP);
 }
 
 static struct co_test_guest *create(const char *const *args)
@@ -412,17 +420,40 @@ static void files_loaded(void **state)
 	uint64_t v;
 
 	make_files(&f);
+	/* Through views: nothing is read into a buffer. */
 	assert_int_equal(load_with(f.kernel, f.initrd, err, sizeof(err), &g), 0);
 	assert_int_equal(co_vm_state(g->vm), CO_VM_LOADED);
+	check_segments_loaded(g, &f);
+	assert_int_equal(co_vm_symbol(g->vm, "co_start", &v), 0);
+	check_initrd_file(g);
+	assert_int_equal(co_sim_fault_calls(CO_SIM_FAULT_FILE_VIEW), 2);
+	assert_int_equal(co_sim_fault_calls(CO_SIM_FAULT_FILE_READ), 0);
+	co_test_destroy(g);
+
+	/* A host without views: the same bytes, read. */
+	co_sim_fault_reset();
+	no_views();
+	assert_int_equal(load_with(f.kernel, f.initrd, err, sizeof(err), &g), 0);
+	assert_true(co_sim_fault_calls(CO_SIM_FAULT_FILE_READ) >= 2);
 	check_segments_loaded(g, &f);
 	assert_int_equal(co_vm_symbol(g->vm, "co_start", &v), 0);
 	check_initrd_file(g);
 	co_test_destroy(g);
 
 	/* Short reads everywhere still load every byte. */
+	co_sim_fault_reset();
+	no_views();
 	co_sim_fault_short(CO_SIM_FAULT_FILE_READ, 777, 100000);
 	assert_int_equal(load_with(f.kernel, f.initrd, err, sizeof(err), &g), 0);
 	assert_true(co_sim_fault_calls(CO_SIM_FAULT_FILE_READ) > 1000);
+	check_segments_loaded(g, &f);
+	check_initrd_file(g);
+	co_test_destroy(g);
+
+	/* Only the initrd has no view. */
+	co_sim_fault_reset();
+	co_sim_fault_fail_nth(CO_SIM_FAULT_FILE_VIEW, 2, CO_ENOTSUP);
+	assert_int_equal(load_with(f.kernel, f.initrd, err, sizeof(err), &g), 0);
 	check_segments_loaded(g, &f);
 	check_initrd_file(g);
 	co_test_destroy(g);
@@ -460,6 +491,21 @@ static void file_errors_name_the_path(void **state)
 	snprintf(want, sizeof(want), "%s: kernel image: bad ELF magic", f.initrd);
 	assert_non_null(strstr(err, want));
 
+	/* A view that fails for another reason than having none is an error. */
+	co_sim_fault_eio(CO_SIM_FAULT_FILE_VIEW, 1);
+	assert_int_equal(load_with(f.kernel, NULL, err, sizeof(err), NULL), -CO_EIO);
+	snprintf(want, sizeof(want), "%s: cannot map it: input/output error", f.kernel);
+	assert_non_null(strstr(err, want));
+	assert_int_equal(co_sim_fault_calls(CO_SIM_FAULT_FILE_READ), 0);
+
+	co_sim_fault_reset();
+	co_sim_fault_fail_nth(CO_SIM_FAULT_FILE_VIEW, 2, CO_ENOMEM);
+	assert_int_equal(load_with(f.kernel, f.initrd, err, sizeof(err), NULL), -CO_ENOMEM);
+	snprintf(want, sizeof(want), "%s: cannot map it: ", f.initrd);
+	assert_non_null(strstr(err, want));
+
+	co_sim_fault_reset();
+	no_views();
 	co_sim_fault_eio(CO_SIM_FAULT_FILE_READ, 1);
 	assert_int_equal(load_with(f.kernel, NULL, err, sizeof(err), NULL), -CO_EIO);
 	snprintf(want, sizeof(want), "%s: read error at offset 0x0", f.kernel);
@@ -482,6 +528,7 @@ static void file_errors_name_the_path(void **state)
 		int ret;
 
 		co_sim_fault_reset();
+		no_views();
 		co_sim_fault_short(CO_SIM_FAULT_FILE_READ, 300000, 100);
 		co_sim_fault_eio(CO_SIM_FAULT_FILE_READ, n);
 		ret = load_with(f.kernel, f.initrd, err, sizeof(err), NULL);
@@ -497,29 +544,30 @@ static void file_errors_name_the_path(void **state)
 	remove_files(&f);
 }
 
-/* The Nth heap allocation of loading fails, for every N. */
-static void allocation_failures_at_every_step(void **state)
+/* The Nth heap allocation of loading fails, for every N; @views or not. */
+static unsigned long alloc_failures(const struct files *f, bool views)
 {
 	struct co_test_guest *g;
-	struct files f;
 	char err[512];
 	unsigned long n, failed = 0;
 	int ret;
 
-	make_files(&f);
 	for (n = 1;; n++) {
 		char karg[300], iarg[300];
 		const char *args[] = { "mem=16", karg, iarg, NULL };
 
-		snprintf(karg, sizeof(karg), "kernel=%s", f.kernel);
-		snprintf(iarg, sizeof(iarg), "initrd=%s", f.initrd);
+		snprintf(karg, sizeof(karg), "kernel=%s", f->kernel);
+		snprintf(iarg, sizeof(iarg), "initrd=%s", f->initrd);
 		g = create(args);
 		co_sim_fault_reset();
+		if (!views)
+			no_views();
 		co_sim_fault_fail_nth(CO_SIM_FAULT_HEAP_ALLOC, n, 0);
 		ret = co_vm_load_files(g->vm, err, sizeof(err));
 		if (!co_sim_fault_injected(CO_SIM_FAULT_HEAP_ALLOC)) {
 			assert_int_equal(ret, 0);
 			co_test_destroy(g);
+			co_sim_fault_reset();
 			break;
 		}
 		failed++;
@@ -529,7 +577,20 @@ static void allocation_failures_at_every_step(void **state)
 		co_sim_fault_reset();
 		assert_int_equal(co_sim_leak_check(), 0);
 	}
-	assert_true(failed >= 3);	/* kernel buffer, its copy, initrd */
+	return failed;
+}
+
+static void allocation_failures_at_every_step(void **state)
+{
+	unsigned long viewed, read;
+	struct files f;
+
+	make_files(&f);
+	/* The symbol table's copy; with reads also both files' buffers. */
+	viewed = alloc_failures(&f, true);
+	read = alloc_failures(&f, false);
+	assert_true(viewed >= 1);
+	assert_int_equal(read, viewed + 2);
 	remove_files(&f);
 }
 

@@ -3,9 +3,11 @@
  * The run loop as a guest sees it: operations, their results, protocol
  * violations, idling, interrupts, and the lifecycle around a run.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <sim/sim.h>
 #include "co_test.h"
 #include "internal/vm.h"
 
@@ -131,6 +133,64 @@ static void panic_text_at_the_limit(void **state)
 	assert_int_equal(co_test_run(g, &exit), CO_TERM_PANIC);
 	assert_int_equal(strlen(exit.text), CO_TEXT_SIZE - 1);
 	co_test_destroy(g);
+}
+
+/* Three lines, an empty one, and a line longer than a log line holds. */
+static void step_debug_print(struct co_test_guest *g, unsigned int entry)
+{
+	char *t = (char *)g->sh->text;
+	size_t n;
+
+	if (entry) {
+		co_test_terminate(g, CO_TERM_POWEROFF, 0, "");
+		return;
+	}
+	n = (size_t)sprintf(t, "one\ntwo\n\nthree ");
+	memset(t + n, 'x', 900);
+	n += 900;
+	t[n++] = '\n';
+	co_test_op(g, CO_OP_DEBUG_PRINT, n, 0, 0);
+}
+
+static void debug_print_logs_each_line(void **state)
+{
+	static char log[8192];
+	static const char *const want[] = {
+		"info: guest: one\n", "info: guest: two\n", "info: guest: \n",
+	};
+	struct co_test_guest *g;
+	struct co_vm_exit exit;
+	const char *p;
+	size_t xs = 0, pieces = 0, i;
+
+	co_sim_log_capture(log, sizeof(log));
+	assert_int_equal(co_test_boot(base_args, step_debug_print, NULL, &g), 0);
+	assert_int_equal(co_test_run(g, &exit), CO_TERM_POWEROFF);
+	co_sim_log_capture(NULL, 0);
+	co_test_destroy(g);
+	p = log;
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		assert_memory_equal(p, want[i], strlen(want[i]));
+		p += strlen(want[i]);
+	}
+	/*
+	 * The long line: in pieces that each fit a log line (co_log's 512
+	 * bytes), nothing lost, no empty line after the final newline.
+	 */
+	assert_memory_equal(p, "info: guest: three xxx", 22);
+	while (!strncmp(p, "info: guest: ", 13)) {
+		const char *nl = strchr(p, '\n');
+
+		assert_non_null(nl);
+		assert_true(nl - p < 512);
+		for (p += 13; p < nl; p++)
+			xs += *p == 'x';
+		p = nl + 1;
+		pieces++;
+	}
+	assert_int_equal(xs, 900);
+	assert_true(pieces >= 2);
+	assert_null(strstr(p, "info: guest:"));
 }
 
 static void step_forward(struct co_test_guest *g, unsigned int entry)
@@ -498,6 +558,7 @@ int main(void)
 		cmocka_unit_test(get_time_is_host_time),
 		cmocka_unit_test(protocol_violations_stop_the_vm),
 		cmocka_unit_test(panic_text_at_the_limit),
+		cmocka_unit_test(debug_print_logs_each_line),
 		cmocka_unit_test(forwarded_irqs_are_counted),
 		cmocka_unit_test(a_guest_that_never_stops_is_reported),
 		cmocka_unit_test(idle_with_nothing_to_wake_is_a_deadlock),

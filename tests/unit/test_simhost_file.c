@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* sim-host files: plain I/O, errors, short transfers, injected failures. */
+/* sim-host files: plain I/O, errors, short transfers, injected failures, views. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -207,6 +207,52 @@ static void test_discard(void **state)
 	co_host_file_close(f);
 }
 
+/* Views: the file's bytes in place, one mapping per open file. */
+static void test_view(void **state)
+{
+	struct co_host_file *f = open_new(), *ro = NULL, *wo = NULL;
+	const void *data, *again;
+	uint8_t buf[10000];
+	uint64_t size;
+	size_t i;
+
+	/* Empty: nothing to map. */
+	assert_int_equal(co_host_file_view(f, &data, &size), -CO_EINVAL);
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)(i * 7);
+	assert_int_equal(co_host_file_pwrite(f, buf, sizeof(buf), 0), sizeof(buf));
+	co_host_file_close(f);
+
+	assert_int_equal(co_host_file_open(path, CO_FILE_READ, &ro), 0);
+	assert_int_equal(co_host_file_view(ro, &data, &size), 0);
+	assert_int_equal(size, sizeof(buf));
+	assert_memory_equal(data, buf, sizeof(buf));
+	assert_int_equal(co_host_file_view(ro, &again, &size), 0);
+	assert_ptr_equal(again, data);
+	assert_int_equal(co_sim_fault_calls(CO_SIM_FAULT_FILE_VIEW), 3);
+	co_host_file_close(ro);
+
+	/* A write-only file cannot be mapped for reading. */
+	assert_int_equal(co_host_file_open(path, CO_FILE_WRITE, &wo), 0);
+	assert_int_equal(co_host_file_view(wo, &data, &size), -CO_EACCES);
+	co_host_file_close(wo);
+
+	/* Not a regular file: no view, the caller reads instead. */
+	assert_int_equal(co_host_file_open("/dev/zero", CO_FILE_READ, &ro), 0);
+	assert_int_equal(co_host_file_view(ro, &data, &size), -CO_ENOTSUP);
+	co_host_file_close(ro);
+
+	/* Injected: the error the plan says, then views again. */
+	assert_int_equal(co_host_file_open(path, CO_FILE_READ, &ro), 0);
+	co_sim_fault_fail_nth(CO_SIM_FAULT_FILE_VIEW, 1, CO_ENOTSUP);
+	assert_int_equal(co_host_file_view(ro, &data, &size), -CO_ENOTSUP);
+	co_sim_fault_eio(CO_SIM_FAULT_FILE_VIEW, 1);
+	assert_int_equal(co_host_file_view(ro, &data, &size), -CO_EIO);
+	assert_int_equal(co_host_file_view(ro, &data, &size), 0);
+	assert_memory_equal(data, buf, sizeof(buf));
+	co_host_file_close(ro);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -216,6 +262,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_short_io, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_injected_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_discard, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_view, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -173,6 +173,18 @@ int co_host_file_sync(struct co_host_file *f);	/* data reaches the disk */
 int co_host_file_size(struct co_host_file *f, uint64_t *size);
 /* Deallocate a range (reads back as zeros); may be -CO_ENOTSUP. */
 int co_host_file_discard(struct co_host_file *f, uint64_t off, uint64_t len);
+/*
+ * The whole file in place, read-only: *@data holds *@size bytes (the
+ * file's size) until co_host_file_close. For files nobody changes while
+ * they are open (the kernel, an initrd): it spares the copy that reading
+ * into a buffer makes, which for a debug-built kernel is hundreds of MiB
+ * (the bare host hands out the multiboot module, the sim-host maps the
+ * file). Never written through. -CO_ENOTSUP where the host cannot (the
+ * NT host, the bare host's disks): read the file instead; -CO_EINVAL for
+ * an empty file.
+ */
+int co_host_file_view(struct co_host_file *f, const void **data,
+		      uint64_t *size);
 void co_host_file_close(struct co_host_file *f);
 
 /* ---- Network back-ends the host provides -------------------------- */

@@ -115,6 +115,7 @@ enum co_sim_fault_class {
 	CO_SIM_FAULT_FILE_DISCARD,
 	CO_SIM_FAULT_NET_OPEN,
 	CO_SIM_FAULT_NET_SEND,
+	CO_SIM_FAULT_FILE_VIEW,		/* co_host_file_view (-CO_ENOTSUP: none) */
 	CO_SIM_FAULT_NR
 };
 
