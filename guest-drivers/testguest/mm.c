@@ -149,7 +149,7 @@ static uint64_t *walk(uint64_t va, bool create)
 	int level;
 
 	for (level = 4; level > 1; level--) {
-		unsigned int idx = (va >> (12 + 9 * (level - 1))) & 511;
+		unsigned int idx = CO_PT_INDEX(va, level);
 
 		if (!(t[idx] & TG_PTE_P)) {
 			void *page;

@@ -20,13 +20,14 @@
 #include <colinux/abi/devices.h>
 #include <colinux/abi/passage.h>
 #include <colinux/abi/ring.h>
+#include <colinux/abi/x86.h>
 
 #include "co_gring.h"
 #include "co_guest.h"
 
 #define KERNEL_VMA_BASE		0xffffffff80000000ULL
 #define PAGE_SIZE		4096ULL
-#define ARRAY_SIZE(a)		(sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)		CO_ARRAY_SIZE(a)	/* abi/types.h */
 #define ALIGN_UP(x, a)		(((x) + (a) - 1) & ~((uint64_t)(a) - 1))
 /* Each argument evaluated once (they may be calls with side effects). */
 #define MIN(a, b)		({ __typeof__(a) _a = (a); __typeof__(b) _b = (b); _a < _b ? _a : _b; })
@@ -135,8 +136,8 @@ uint64_t tg_mm_since(uint64_t mark);
 uint64_t tg_mm_free_bytes(void);
 /* 4 KiB mappings in the current page tables (contiguous RAM mode only). */
 bool tg_mm_can_map(void);
-#define TG_PTE_P	0x1ULL
-#define TG_PTE_W	0x2ULL
+#define TG_PTE_P	CO_PTE_P
+#define TG_PTE_W	CO_PTE_W
 int tg_map_page(uint64_t va, uint64_t gpa, uint64_t flags);
 /* The leaf entry of @va, NULL if no table reaches it. */
 uint64_t *tg_pte(uint64_t va);

@@ -14,7 +14,6 @@
 #define KiB	1024ULL
 #define MiB	(1ULL << 20)
 #define GiB	(1ULL << 30)
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define LEAF	(CO_PTE_P | CO_PTE_A | CO_PTE_D)
 
 static int setup(void **state)
@@ -111,7 +110,7 @@ static void random_layouts_walk_back(void **state)
 		co_ram_clear(&ram);
 		assert_int_equal(co_pt_init(&pt, &ram, 16 * MiB, pool), 0);
 		needed = 0;
-		for (n = 0; n < ARRAY_SIZE(recs);) {
+		for (n = 0; n < CO_ARRAY_SIZE(recs);) {
 			struct rec *c = &recs[n];
 
 			c->size = (1 + co_test_rand(&r) % 2048) * 4 * KiB;
@@ -124,7 +123,7 @@ static void random_layouts_walk_back(void **state)
 				c->hpa &= ~(2 * MiB - 1);
 			}
 			c->flags = all_flags[co_test_rand(&r) %
-					     ARRAY_SIZE(all_flags)];
+					     CO_ARRAY_SIZE(all_flags)];
 			if (overlaps(recs, n, c->va, c->size) ||
 			    (c->va >> 47) != ((c->va + c->size - 1) >> 47))
 				continue;
