@@ -59,16 +59,25 @@ def test_gdb_scripts_load():
          "-iex", f"add-auto-load-safe-path {out}",
          "-ex", f"file {out / 'vmlinux'}",
          "-ex", "help lx-dmesg",
+         "-ex", "lx-version",
          "-ex", "print sizeof(struct boot_params)",
-         "-ex", "print init_task.comm"],
+         "-ex", "print init_task.comm",
+         "-ex", "print (int)X86_SUBARCH_COOPERATIVE"],
         capture_output=True, text=True, timeout=120,
         stdin=subprocess.DEVNULL)
     assert p.returncode == 0, p.stderr
     # vmlinux-gdb.py was auto-loaded: Linux's lx- commands exist.
     assert "Print Linux kernel log buffer" in p.stdout, p.stdout + p.stderr
-    # The debug info describes the kernel's types and data.
-    assert "= 4096" in p.stdout, p.stdout
-    assert '"swapper' in p.stdout, p.stdout
+    # lx-version reads linux_banner from the file: the fixed stamps.
+    assert "Linux version 6.1." in p.stdout and "(colinux@colinux)" in \
+        p.stdout and "#1 Thu Jan  1 00:00:00 UTC 1970" in p.stdout, p.stdout
+    # The debug info describes the kernel's types and data, and the
+    # patch series is in: the subarch value of patches/0001.
+    values = re.findall(r"^\$\d+ = (.*)$", p.stdout, re.M)
+    assert len(values) == 3, p.stdout
+    assert values[0] == "4096", p.stdout
+    assert values[1].startswith('"swapper'), p.stdout
+    assert values[2] == "5", p.stdout
 
 
 @pytest.mark.parametrize("flavor", ["coop", "baseline"])
