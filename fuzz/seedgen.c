@@ -474,10 +474,9 @@ static void ops_seeds(const char *t)
 
 /* ---- loader ---------------------------------------------------------------- */
 
-static void loader_seeds(void)
+/* One seed per flags value: @elf, then a small initrd. */
+static void loader_seeds_of(const uint8_t *elf, size_t len, const char *kind)
 {
-	size_t len;
-	uint8_t *elf = fz_make_elf(&len);
 	static const uint8_t initrd[] = "070701 an initrd";
 	static const uint8_t flags[] = { 0x00, 0x0c, 0x0e, 0x0f, 0x1e, 0x2e,
 					 0x5e };
@@ -491,22 +490,21 @@ static void loader_seeds(void)
 		co_script_put_u32(&o, (uint32_t)len);
 		co_script_put_bytes(&o, elf, len);
 		co_script_put_bytes(&o, initrd, sizeof(initrd));
-		snprintf(name, sizeof(name), "elf-%02x", flags[i]);
+		snprintf(name, sizeof(name), "%s-%02x", kind, flags[i]);
 		save(&o, "loader", name);
 	}
-	free(elf);
+}
 
+static void loader_seeds(void)
+{
+	size_t len;
+	uint8_t *elf = fz_make_elf(&len);
+
+	loader_seeds_of(elf, len, "elf");
+	free(elf);
 	/* Shaped like Linux: the zero-page path of boot set-up. */
 	elf = fz_make_linux_elf(&len);
-	for (i = 0; i < sizeof(flags); i++) {
-		co_script_init(&o);
-		co_script_put_u8(&o, flags[i]);
-		co_script_put_u32(&o, (uint32_t)len);
-		co_script_put_bytes(&o, elf, len);
-		co_script_put_bytes(&o, initrd, sizeof(initrd));
-		snprintf(name, sizeof(name), "linux-%02x", flags[i]);
-		save(&o, "loader", name);
-	}
+	loader_seeds_of(elf, len, "linux");
 	free(elf);
 }
 
