@@ -54,6 +54,13 @@ def test_unknown_option():
     assert rc == EX_USAGE and "unknown option '--frobnicate'" in err, err
 
 
+def test_build_folder_that_cannot_be_written():
+    rc, _, err = run(lt.BUILD, "--coop",
+                     env={"CO_LINUX_BUILD_DIR": "/proc/colinux-build"})
+    assert rc == EX_USAGE, err
+    assert "cannot write to the build folder /proc/colinux-build" in err, err
+
+
 def test_missing_tarball(tmp_path):
     missing = tmp_path / "linux-source-6.1.tar.xz"
     rc, _, err = run(lt.BUILD, "--coop",
