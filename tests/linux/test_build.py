@@ -54,6 +54,13 @@ def test_unknown_option():
     assert rc == EX_USAGE and "unknown option '--frobnicate'" in err, err
 
 
+def test_build_folder_that_cannot_be_written():
+    rc, _, err = run(lt.BUILD, "--coop",
+                     env={"CO_LINUX_BUILD_DIR": "/proc/colinux-build"})
+    assert rc == EX_USAGE, err
+    assert "cannot write to the build folder /proc/colinux-build" in err, err
+
+
 def test_missing_tarball(tmp_path):
     missing = tmp_path / "linux-source-6.1.tar.xz"
     rc, _, err = run(lt.BUILD, "--coop",
@@ -82,24 +89,26 @@ def test_missing_tool(tmp_path):
         err
 
 
-def fake_tarball(path, patch, sublevel, fit):
+def fake_tarball(path, patches, sublevel, fit):
     """A tarball of a pretend Linux tree: a Makefile with its version, and
-    the files the patch changes. With fit, each file is the patch's
-    pre-image (its hunks' context and removed lines, so the patch applies
-    with zero fuzz at an offset); without, the files hold other text."""
+    the files the patches change. With fit, each file holds the patches'
+    pre-images (their hunks' context and removed lines, in series order,
+    so that every patch applies with zero fuzz at an offset); without,
+    the files hold other text."""
     files = {"Makefile": f"VERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = {sublevel}\n",
              "arch/x86/.keep": ""}
-    name = None
-    for line in Path(patch).read_text().splitlines():
-        if line.startswith("diff "):
-            name = None
-        elif line.startswith("+++ b/"):
-            name = line[6:]
-            files[name] = "" if fit else "nothing of the sort\n"
-        elif line.startswith("@@"):
-            continue
-        elif fit and name and line[:1] in (" ", "-"):
-            files[name] += line[1:] + "\n"
+    for patch in patches:
+        name = None
+        for line in Path(patch).read_text().splitlines():
+            if line.startswith("diff "):
+                name = None
+            elif line.startswith("+++ b/"):
+                name = line[6:]
+                files.setdefault(name, "" if fit else "nothing of the sort\n")
+            elif line.startswith("@@"):
+                continue
+            elif fit and name and line[:1] in (" ", "-"):
+                files[name] += line[1:] + "\n"
     with tarfile.open(path, "w:xz") as tar:
         for rel, text in files.items():
             data = text.encode()
@@ -108,16 +117,17 @@ def fake_tarball(path, patch, sublevel, fit):
             tar.addfile(info, io.BytesIO(data))
 
 
-def first_patch():
-    series = (lt.LINUX / "patches/series").read_text().split("\n")
-    name = next(s for s in series if s and not s.startswith("#"))
-    return lt.LINUX / "patches" / name, name
+def series():
+    """The patches of the series, in order: [(path, name)]."""
+    names = [s.split("#")[0].strip() for s in
+             (lt.LINUX / "patches/series").read_text().splitlines()]
+    return [(lt.LINUX / "patches" / n, n) for n in names if n]
 
 
 def test_other_tarball_whose_patch_does_not_apply(tmp_path):
-    patch, name = first_patch()
+    patch, name = series()[0]
     tarball = tmp_path / "other.tar.xz"
-    fake_tarball(tarball, patch, 999, fit=False)
+    fake_tarball(tarball, [patch], 999, fit=False)
     rc, _, err = run(lt.BUILD, "--coop",
                      env={"CO_LINUX_TARBALL": str(tarball),
                           "CO_LINUX_BUILD_DIR": str(tmp_path / "b")})
@@ -131,9 +141,8 @@ def test_other_tarball_whose_patch_does_not_apply(tmp_path):
 
 
 def test_other_tarball_whose_patches_apply_warns(tmp_path):
-    patch, _ = first_patch()
     tarball = tmp_path / "other.tar.xz"
-    fake_tarball(tarball, patch, 998, fit=True)
+    fake_tarball(tarball, [p for p, _ in series()], 998, fit=True)
     rc, out, err = run(lt.BUILD, "--coop",
                        env={"CO_LINUX_TARBALL": str(tarball),
                             "CO_LINUX_BUILD_DIR": str(tmp_path / "b")})

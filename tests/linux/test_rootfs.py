@@ -110,3 +110,6 @@ def test_bad_usage_is_reported():
     p = subprocess.run([str(lt.MKROOTFS), "--frobnicate"],
                        capture_output=True, text=True, timeout=30)
     assert p.returncode == 2 and "'--frobnicate'" in p.stderr, p.stderr
+    p = subprocess.run([str(lt.MKROOTFS), "-o", "/proc/colinux-rootfs"],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "/proc/colinux-rootfs" in p.stderr, p.stderr
