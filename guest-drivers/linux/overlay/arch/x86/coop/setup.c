@@ -17,9 +17,11 @@
  * x86_init hooks that keep Linux away from a PC it does not have.
  */
 #include <linux/console.h>
+#include <linux/cpufeature.h>
 #include <linux/init.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/pgtable.h>
 #include <linux/printk.h>
 #include <linux/reboot.h>
 #include <linux/string.h>
@@ -27,9 +29,6 @@
 #include <asm/bootparam.h>
 #include <asm/cmdline.h>
 #include <asm/cooperative.h>
-#include <asm/cpufeature.h>
-#include <asm/io.h>
-#include <asm/pgtable.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/x86_init.h>
