@@ -147,8 +147,6 @@ static inline void cpu_relax(void)
 /* ---- console.c (formatting is the monitor's co_vsnprintf, fmt.c) ------- */
 
 int co_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap);
-int bare_snprintf(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
 void serial_init(void);
 void serial_write(const char *s, size_t len);
 /* Received bytes, left in the buffer until consumed. */

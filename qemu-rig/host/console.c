@@ -114,17 +114,6 @@ void serial_consume(size_t n)
 	irq_restore(f);
 }
 
-int bare_snprintf(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = co_vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-	return n;
-}
-
 void bare_printf(const char *fmt, ...)
 {
 	char line[1024];

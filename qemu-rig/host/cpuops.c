@@ -260,7 +260,7 @@ static void extra_report(void)
 
 	for (i = 0; i < X_NR; i++)
 		if (extra.on[i] && n < sizeof(line))
-			n += bare_snprintf(line + n, sizeof(line) - n, " %s",
+			n += co_snprintf(line + n, sizeof(line) - n, " %s",
 					   extra_regs[i].name);
 	bare_printf("colinux-bare: state check: also%s\n", n ? line : " nothing");
 	for (i = 0; i < X_NR; i++)
