@@ -83,34 +83,31 @@ def test_boot_to_shell_and_poweroff(tmp_path):
         con.kill()
 
 
-def test_marker_from_disk(tmp_path):
-    disk = tmp_path / "root.img"
-    shutil.copyfile(lt.root_image(), disk)
-    con = lt.Console(qemu_args(lt.baseline_kernel(),
-                               "root=/dev/vda ro co_mode=marker", disk=disk))
+def expect_marker(con, first):
+    """The lines in @first, then the boot marker, then QEMU's exit 0
+    (co_mode=marker powers off)."""
     try:
-        con.expect(r"Run /sbin/init as init process", BOOT_TIMEOUT,
-                   "the disk's /sbin/init")
+        for pattern, what in first:
+            con.expect(pattern, BOOT_TIMEOUT, what)
         con.expect(r"COLINUX-MARKER: userspace reached, uptime [0-9.]+ s\n",
                    BOOT_TIMEOUT, "the boot marker")
         rc = con.wait_exit(EXIT_TIMEOUT)
         assert rc == 0, f"QEMU exit status {rc}\n{con.transcript()}"
     finally:
         con.kill()
+
+
+def test_marker_from_disk(tmp_path):
+    disk = tmp_path / "root.img"
+    shutil.copyfile(lt.root_image(), disk)
+    con = lt.Console(qemu_args(lt.baseline_kernel(),
+                               "root=/dev/vda ro co_mode=marker", disk=disk))
+    expect_marker(con, [(r"Run /sbin/init as init process", "the disk's /sbin/init")])
 
 
 def test_marker_from_initramfs():
     # No disk: the kernel runs /init from the uncompressed initramfs.
     con = lt.Console(qemu_args(lt.baseline_kernel(), "co_mode=marker",
                                initrd=lt.initramfs()))
-    try:
-        con.expect(r"Unpacking initramfs", BOOT_TIMEOUT,
-                   "the initramfs being unpacked")
-        con.expect(r"Run /init as init process", BOOT_TIMEOUT,
-                   "the initramfs's /init")
-        con.expect(r"COLINUX-MARKER: userspace reached, uptime [0-9.]+ s\n",
-                   BOOT_TIMEOUT, "the boot marker")
-        rc = con.wait_exit(EXIT_TIMEOUT)
-        assert rc == 0, f"QEMU exit status {rc}\n{con.transcript()}"
-    finally:
-        con.kill()
+    expect_marker(con, [(r"Unpacking initramfs", "the initramfs being unpacked"),
+                        (r"Run /init as init process", "the initramfs's /init")])
