@@ -15,8 +15,8 @@ import pytest
 import linux_tier as lt
 
 
-def mkrootfs(out, user=None):
-    cmd = [str(lt.MKROOTFS), "-o", str(out)]
+def mkrootfs(out, user=None, script=lt.MKROOTFS):
+    cmd = [str(script), "-o", str(out)]
     if user:
         cmd = ["setpriv", f"--reuid={user}", f"--regid={user}",
                "--clear-groups", "env", "HOME=/"] + cmd
@@ -92,15 +92,22 @@ def test_unprivileged_user_gets_the_same_bytes(tmp_path):
     # pytest's tmp_path is private to root; nobody (65534) gets a folder
     # of its own in /tmp.
     out = Path(tempfile.mkdtemp(prefix="mkrootfs-nobody-"))
+    # The checkout may sit where nobody cannot look (a "mktemp -d" clone is
+    # 0700): nobody runs a copy of the script and its skeleton from /tmp.
+    src = Path(tempfile.mkdtemp(prefix="mkrootfs-src-"))
     try:
+        os.chmod(src, 0o755)
+        shutil.copytree(lt.MKROOTFS.parent, src / "rootfs")
         os.chown(out, 65534, 65534)
-        img2, cpio2 = mkrootfs(out, user="65534")
+        img2, cpio2 = mkrootfs(out, user="65534",
+                               script=src / "rootfs" / lt.MKROOTFS.name)
         assert img1.read_bytes() == img2.read_bytes(), \
             "root.img built by nobody differs from root's"
         assert cpio1.read_bytes() == cpio2.read_bytes(), \
             "initramfs.cpio built by nobody differs from root's"
     finally:
         shutil.rmtree(out)
+        shutil.rmtree(src)
 
 
 def test_bad_usage_is_reported():
