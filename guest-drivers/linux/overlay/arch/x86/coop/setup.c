@@ -17,10 +17,12 @@
  * x86_init hooks that keep Linux away from a PC it does not have.
  */
 #include <linux/console.h>
+#include <linux/cpu.h>
 #include <linux/cpufeature.h>
 #include <linux/init.h>
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
+#include <linux/minmax.h>
 #include <linux/pgtable.h>
 #include <linux/printk.h>
 #include <linux/reboot.h>
@@ -29,6 +31,7 @@
 #include <asm/bootparam.h>
 #include <asm/cmdline.h>
 #include <asm/cooperative.h>
+#include <asm/processor-flags.h>
 #include <asm/reboot.h>
 #include <asm/setup.h>
 #include <asm/x86_init.h>
@@ -58,13 +61,44 @@ static unsigned long coop_irq_save(void)
 {
 	unsigned long flags;
 
-	local_irq_save(flags);
+	raw_local_irq_save(flags);
 	return flags;
 }
 
+/*
+ * An operation made with interrupts enabled may come back with lines
+ * pending: take them now, as they would have arrived.
+ */
 static void coop_irq_restore(unsigned long flags)
 {
-	local_irq_restore(flags);
+	raw_local_irq_restore(flags);
+	if (flags & X86_EFLAGS_IF)
+		coop_deliver_pending();
+}
+
+/*
+ * x86_idle, entered with interrupts disabled and RCU idle: the host
+ * sleeps until a line is pending, then the lines come in through the
+ * IDT as after hlt.
+ */
+static void __cpuidle coop_idle(void)
+{
+	co_guest_call(&coop_guest, CO_OP_IDLE, NULL, 0, NULL, 0);
+	raw_local_irq_enable();
+	coop_deliver_pending();
+}
+
+const struct co_dev_info *coop_find_dev(unsigned int dev_class,
+					unsigned int unit)
+{
+	unsigned int i, n = min_t(u32, coop_boot.nr_devices,
+				  CO_BOOT_MAX_DEVICES);
+
+	for (i = 0; i < n; i++)
+		if (coop_boot.dev[i].dev_class == dev_class &&
+		    coop_boot.dev[i].unit == unit)
+			return &coop_boot.dev[i];
+	return NULL;
 }
 
 /*
@@ -156,6 +190,9 @@ static void __init coop_noop(void)
 static void __init coop_arch_setup(void)
 {
 	register_console(&coop_boot_console);
+	/* hvc0 unless the command line names another console. */
+	if (!strstr(boot_command_line, "console="))
+		add_preferred_console("hvc", 0, NULL);
 	pr_info("cooperative: RAM 0x%llx-0x%llx (%llu MiB), passage at 0x%llx (host frames 0x%llx, 0x%llx)\n",
 		coop_boot.ram_base, coop_boot.ram_base + coop_boot.ram_size - 1,
 		coop_boot.ram_size >> 20, coop_boot.passage_va,
@@ -181,6 +218,10 @@ static void __init coop_set_x86_init(void)
 	/* No RAM below 1 MiB: no real-mode trampoline (UP needs none). */
 	x86_platform.realmode_reserve = coop_noop;
 	x86_platform.realmode_init = coop_noop;
+	coop_irq_setup();
+	coop_time_setup();
+	coop_power_setup();
+	x86_coop_set_idle(coop_idle);
 }
 
 /* ---- entry from head64.c ------------------------------------------------ */

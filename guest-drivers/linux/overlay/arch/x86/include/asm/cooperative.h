@@ -9,6 +9,8 @@
 
 #include <asm/pgtable_types.h>
 
+struct pt_regs;
+
 #ifdef CONFIG_X86_COOPERATIVE
 
 /* PML4 slot 256: the passage (CO_PASSAGE_GUEST_VA), the same in every pgd. */
@@ -17,6 +19,16 @@
 extern pgd_t coop_passage_pgd;
 
 void __init x86_coop_early_setup(void);
+/* process.c: the idle routine, which only the platform may choose. */
+void __init x86_coop_set_idle(void (*idle)(void));
+/* A host interrupt that hit the guest: give it back, then run our lines. */
+void coop_forward_irq(struct pt_regs *regs, unsigned int vector);
+
+/* Running as a coLinux guest: the platform has found the passage. */
+static inline bool x86_coop(void)
+{
+	return native_pgd_val(coop_passage_pgd) != 0;
+}
 
 /*
  * Put the passage slot into a top-level table that was just cleared or
@@ -25,13 +37,22 @@ void __init x86_coop_early_setup(void);
  */
 static inline void coop_set_passage_pgd(pgd_t *pgd)
 {
-	if (native_pgd_val(coop_passage_pgd))
+	if (x86_coop())
 		pgd[COOP_PASSAGE_PGD_INDEX] = coop_passage_pgd;
 }
 
 #else
 
+static inline bool x86_coop(void)
+{
+	return false;
+}
+
 static inline void coop_set_passage_pgd(pgd_t *pgd)
+{
+}
+
+static inline void coop_forward_irq(struct pt_regs *regs, unsigned int vector)
 {
 }
 
