@@ -15,12 +15,14 @@ either side.
 
     co-side             which side the CPU is in (host, guest, transit)
     co-passage          the passage pages and both saved contexts
+    co-lines            the virtual interrupt lines: device, pending, masked
     co-rings            every device queue: indices, pending requests
     co-gpa GPA [LEN]    guest memory by guest-physical address (hex dump)
     co-break-guest      stop at the next entry into the guest
     co-enter-guest      continue to the next entry and stop on the
                         guest's first instruction
 """
+import os
 import struct
 
 import gdb
@@ -72,8 +74,20 @@ def host_value(va, type_name):
     return gdb.Value(host_read(va, t.sizeof), t)
 
 
+# The host's ELF as co-connect loaded it: Linux's lx-symbols reloads
+# vmlinux as the only symbol file, and the host's symbols come back here.
+_host_elf = None
+
+
+def lookup(name):
+    return gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+
+
 def host_symbol(name, type_name=None):
-    sym = gdb.lookup_global_symbol(name) or gdb.lookup_static_symbol(name)
+    sym = lookup(name)
+    if sym is None and _host_elf:
+        gdb.execute("add-symbol-file %s" % _host_elf, to_string=True)
+        sym = lookup(name)
     if sym is None:
         raise RigError("no host symbol %s (is the host ELF loaded?)" % name)
     addr = int(sym.value().address)
@@ -241,6 +255,32 @@ def cmd_rings():
     return "\n".join(out)
 
 
+def cmd_lines():
+    """The virtual interrupt lines: which device owns each, and whether it
+    is pending or masked in the shared page now."""
+    _, pfn = passage_info()
+    if not pfn[0]:
+        raise RigError("no passage yet: continue until the host has started the VM")
+    shared_t = gdb.lookup_type("struct co_passage_shared")
+    sh = gdb.Value(read_phys(pfn[1] * PAGE, shared_t.sizeof), shared_t)
+    pending = set(bits([int(sh["irq_pending"][i]) for i in range(4)]))
+    masked = set(bits([int(sh["irq_mask"][i]) for i in range(4)]))
+    _, vm = vm_value()
+    owners = {}
+    for i in range(int(vm["nr_dev"])):
+        inf = host_value(int(vm["dev"][i]), "struct co_device")["info"]
+        owners[int(inf["irq"])] = "%s%d" % (CLASSES.get(int(inf["dev_class"]), "dev"),
+                                            int(inf["unit"]))
+    out = ["line  device   state"]
+    for line in sorted(set(owners) | pending):
+        state = ("pending" if line in pending else "idle") + \
+            (", masked" if line in masked else ", unmasked")
+        out.append("%4d  %-8s %s" % (line, owners.get(line, "-"), state))
+    out.append("%d lines masked in all; pending: %s" % (
+        len(masked), sorted(pending) or "none"))
+    return "\n".join(out)
+
+
 def hexdump(addr, data):
     lines = []
     for off in range(0, len(data), 16):
@@ -284,6 +324,7 @@ class Command(gdb.Command):
 
 
 def do_connect(arg):
+    global _host_elf
     parts = gdb.string_to_argv(arg)
     if len(parts) != 3:
         raise RigError("usage: co-connect SOCKET HOST_ELF GUEST_ELF")
@@ -291,11 +332,21 @@ def do_connect(arg):
     gdb.execute("set trust-readonly-sections on")
     gdb.execute("file %s" % host)
     gdb.execute("add-symbol-file %s" % guest)
+    _host_elf = host
+    # A Linux guest: its own gdb scripts (lx-dmesg, lx-ps, ...), which the
+    # kernel build leaves beside vmlinux.
+    linux = os.path.join(os.path.dirname(os.path.abspath(guest)), "vmlinux-gdb.py")
+    scripts = ""
+    if os.path.isfile(linux):
+        gdb.execute("source %s" % linux)
+        scripts = ("colinux: Linux's gdb scripts from %s (apropos lx-); they read the guest's\n"
+                   "         memory, so use them while the guest runs: co-enter-guest gets there.\n"
+                   % linux)
     gdb.execute("target remote %s" % sock)
-    return ("colinux: host symbols from %s, guest symbols from %s.\n"
+    return ("colinux: host symbols from %s, guest symbols from %s.\n%s"
             "colinux: the machine is halted before the BIOS. Commands: co-side, co-passage,\n"
-            "         co-rings, co-gpa GPA [LEN], co-break-guest, co-enter-guest (help colinux)"
-            % (host, guest))
+            "         co-lines, co-rings, co-gpa GPA [LEN], co-break-guest, co-enter-guest\n"
+            "         (help colinux)" % (host, guest, scripts))
 
 
 def do_side(arg):
@@ -348,6 +399,8 @@ Command("co-connect", lambda a: do_connect(a),
 Command("co-side", do_side, "Which side the CPU is in: host, guest, or transit (the switch).")
 Command("co-passage", lambda a: cmd_passage(),
         "The passage pages, the shared page and both saved contexts (guest and host).")
+Command("co-lines", lambda a: cmd_lines(),
+        "The virtual interrupt lines: owning device, pending, masked.")
 Command("co-rings", lambda a: cmd_rings(),
         "Every device queue: ring address, the four indices, pending requests.")
 Command("co-gpa", do_gpa, "co-gpa GPA [LEN]: hex dump of guest memory by guest-physical address.")
@@ -357,7 +410,8 @@ Command("co-enter-guest", do_enter_guest,
 
 
 class Help(gdb.Command):
-    """The coLinux rig's commands."""
+    # "help colinux" prints the class's doc: the module's, the whole list.
+    __doc__ = __doc__
 
     def __init__(self):
         super().__init__("colinux", gdb.COMMAND_USER, prefix=True)

@@ -152,8 +152,13 @@ void serial_write(const char *s, size_t len);
 /* Received bytes, left in the buffer until consumed. */
 size_t serial_peek(char *buf, size_t max);
 void serial_consume(size_t n);
-/* Drain the UART and post what came to the VM (bare_console_input). */
+/*
+ * Drain the UART and post what came to the VM (bare_console_input); take
+ * the control line's requests (bare_power_event).
+ */
 void serial_poll(void);
+/* main.c: a power request for the running VM (none running: dropped). */
+void bare_power_event(unsigned int event);
 /* Input can arrive that the guest waits for (an interactive console). */
 extern bool bare_console_is_source;
 void bare_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -8,6 +8,7 @@
 #include "bare.h"
 
 #define COM1		0x3f8
+#define COM2		0x2f8
 #define LSR_DR		0x01
 #define LSR_THRE	0x20
 #define DEBUG_EXIT_PORT	0xf4
@@ -84,11 +85,32 @@ static bool serial_drain(void)
 	return got;
 }
 
+/*
+ * COM2 is qemu-rig/run's control line, not a console: each byte it
+ * receives is a request from the host's user, as a power button would
+ * be (qemu-rig/run sends 'P' when it gets SIGTERM). Unknown bytes are
+ * ignored. Without the runner's socket nothing ever arrives there.
+ */
+static void control_poll(void)
+{
+	while (inb(COM2 + 5) & LSR_DR) {
+		switch (inb(COM2)) {
+		case 'P':
+			bare_power_event(CO_POWER_SHUTDOWN);
+			break;
+		case 'R':
+			bare_power_event(CO_POWER_CTRL_ALT_DEL);
+			break;
+		}
+	}
+}
+
 /* Bytes the mailbox had no room for last time are offered again. */
 void serial_poll(void)
 {
 	serial_drain();
 	bare_console_input();
+	control_poll();
 }
 
 size_t serial_peek(char *buf, size_t max)

@@ -60,6 +60,18 @@ void bare_console_input(void)
 	irq_restore(f);
 }
 
+void bare_power_event(unsigned int event)
+{
+	struct co_vm *vm = the_vm;
+
+	if (!vm)
+		return;
+	co_log(CO_LOG_INFO, "power request from the rig's control line: %s",
+	       event == CO_POWER_SHUTDOWN ? "shut down" : "ctrl-alt-del");
+	if (co_vm_post_power(vm, event))
+		co_log(CO_LOG_WARN, "the power request was not delivered");
+}
+
 static void console_out(void *ctx, const char *bytes, size_t len)
 {
 	serial_write(bytes, len);

@@ -19,6 +19,7 @@ that makes it.
 """
 import os
 import re
+import signal
 import subprocess
 import threading
 import time
@@ -118,14 +119,17 @@ class Console:
     Output is collected by a thread; expect() waits for a pattern in what
     came after the previous match."""
 
-    def __init__(self, args):
-        self.args = [QEMU] + [str(a) for a in args]
+    def __init__(self, args, program=QEMU):
+        self.args = [str(program)] + [str(a) for a in args]
         try:
+            # Its own process group: kill() takes what it started too
+            # (qemu-rig/run's QEMU and gdb).
             self.proc = subprocess.Popen(self.args, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE,
-                                         stderr=subprocess.STDOUT)
+                                         stderr=subprocess.STDOUT,
+                                         start_new_session=True)
         except FileNotFoundError:
-            pytest.fail(f"{QEMU} not found: install qemu-system-x86",
+            pytest.fail(f"{program} not found: install qemu-system-x86",
                         pytrace=False)
         self.buf = ""
         self.pos = 0
@@ -202,7 +206,9 @@ class Console:
             self.fail(f"QEMU did not exit within {timeout} s")
 
     def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.proc.wait()
         self.reader.join(5)

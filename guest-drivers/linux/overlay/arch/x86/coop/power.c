@@ -59,6 +59,7 @@ static int coop_panic(struct notifier_block *nb, unsigned long ev, void *msg)
 	/* What the oops printed must reach the host before the VM stops. */
 	console_flush_on_panic(CONSOLE_FLUSH_PENDING);
 	coop_terminate(CO_TERM_PANIC, 0, msg ? msg : "panic");
+	return NOTIFY_DONE;
 }
 
 static struct notifier_block coop_panic_nb = {

@@ -23,6 +23,7 @@
 #include <linux/irqflags.h>
 #include <linux/kernel.h>
 #include <linux/minmax.h>
+#include <linux/moduleparam.h>
 #include <linux/pgtable.h>
 #include <linux/printk.h>
 #include <linux/reboot.h>
@@ -44,6 +45,13 @@
 pgd_t coop_passage_pgd;
 struct co_boot_params coop_boot __ro_after_init;
 struct co_guest coop_guest;
+
+#undef MODULE_PARAM_PREFIX
+#define MODULE_PARAM_PREFIX "coop."
+
+/* Switches to the host so far: what idling and work cost, seen inside. */
+module_param_named(switches, coop_guest.calls, ullong, 0444);
+MODULE_PARM_DESC(switches, "switches to the host since boot");
 
 /*
  * The switch keeps rbx, rbp, r12-r15, rdi and rsi, RFLAGS and the FPU
