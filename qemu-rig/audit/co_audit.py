@@ -198,7 +198,8 @@ def static_wrmsr_sites(elf):
     enter such a block after the load, the plugin counts it as unknown
     and the audit fails closed. Only the gdb breakpoint is spared, which
     would otherwise stop QEMU at every execution (FS_BASE at every
-    context switch of a Linux guest)."""
+    context switch of a Linux guest), except where another breakpoint
+    shares the page (below)."""
     try:
         out = subprocess.run(["objdump", "-d", "--no-show-raw-insn", elf], check=True,
                              capture_output=True, text=True).stdout
@@ -208,7 +209,7 @@ def static_wrmsr_sites(elf):
              re.finditer(r"^\s*([0-9a-f]+):\s+(.*)$", out, re.M)]
     targets = {int(m.group(1), 16) for m in
                re.finditer(r"^\s*[0-9a-f]+:\s+(?:j\w+|call)\s+([0-9a-f]+) <", out, re.M)}
-    sites = []
+    sites, shown_sites = [], []
     for i, (va, text) in enumerate(insns):
         if not re.match(r"wrmsr\b", text):
             continue
@@ -222,9 +223,12 @@ def static_wrmsr_sites(elf):
                 break
             if not PASS.match(prev) or RCX.search(prev):
                 break
-        if not shown:
-            sites.append(va)
-    return sorted(sites)
+        (shown_sites if shown else sites).append(va)
+    # QEMU (7.2, check_for_breakpoints) translates one instruction per
+    # block on any page that holds a breakpoint, so there the code never
+    # shows ECX to the plugin: such sites need gdb too.
+    pages = {va >> 12 for va in sites}
+    return sorted(sites + [va for va in shown_sites if va >> 12 in pages])
 
 
 class Site:
