@@ -21,7 +21,6 @@
 #include <linux/irq.h>
 #include <linux/irqdomain.h>
 #include <linux/kernel.h>
-#include <linux/stringify.h>
 
 #include <asm/apic.h>
 #include <asm/cooperative.h>
@@ -151,21 +150,76 @@ void coop_forward_irq(struct pt_regs *regs, unsigned int vector)
 
 /*
  * "int" takes its vector as an immediate: one case per vector the host
- * may give (coop_irq_setup checks the range).
+ * may give (coop_init_irq checks the range).
  */
-#define COOP_INT(v)							\
-	case v:								\
-		asm volatile("int $" __stringify(v) ::: "memory");	\
-		break
+static __always_inline void coop_int(const u8 vector)
+{
+	asm volatile("int %0" : : "i"(vector) : "memory");
+}
 
 static void coop_raise_virq(void)
 {
 	switch (coop_virq_vector) {
-	COOP_INT(0xec); COOP_INT(0xed); COOP_INT(0xee); COOP_INT(0xef);
-	COOP_INT(0xf0); COOP_INT(0xf1); COOP_INT(0xf2); COOP_INT(0xf3);
-	COOP_INT(0xf4); COOP_INT(0xf5); COOP_INT(0xf6); COOP_INT(0xf7);
-	COOP_INT(0xf8); COOP_INT(0xf9); COOP_INT(0xfa); COOP_INT(0xfb);
-	COOP_INT(0xfc); COOP_INT(0xfd); COOP_INT(0xfe); COOP_INT(0xff);
+	case 0xec:
+		coop_int(0xec);
+		break;
+	case 0xed:
+		coop_int(0xed);
+		break;
+	case 0xee:
+		coop_int(0xee);
+		break;
+	case 0xef:
+		coop_int(0xef);
+		break;
+	case 0xf0:
+		coop_int(0xf0);
+		break;
+	case 0xf1:
+		coop_int(0xf1);
+		break;
+	case 0xf2:
+		coop_int(0xf2);
+		break;
+	case 0xf3:
+		coop_int(0xf3);
+		break;
+	case 0xf4:
+		coop_int(0xf4);
+		break;
+	case 0xf5:
+		coop_int(0xf5);
+		break;
+	case 0xf6:
+		coop_int(0xf6);
+		break;
+	case 0xf7:
+		coop_int(0xf7);
+		break;
+	case 0xf8:
+		coop_int(0xf8);
+		break;
+	case 0xf9:
+		coop_int(0xf9);
+		break;
+	case 0xfa:
+		coop_int(0xfa);
+		break;
+	case 0xfb:
+		coop_int(0xfb);
+		break;
+	case 0xfc:
+		coop_int(0xfc);
+		break;
+	case 0xfd:
+		coop_int(0xfd);
+		break;
+	case 0xfe:
+		coop_int(0xfe);
+		break;
+	case 0xff:
+		coop_int(0xff);
+		break;
 	}
 }
 
