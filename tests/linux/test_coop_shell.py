@@ -145,13 +145,14 @@ def test_typed_burst_arrives_whole(shell):
 
 def test_idle_guest_switches_rarely(shell):
     """Tickless idle: at the prompt the guest sleeps in the idle operation
-    until its next timer; the switches it makes (coop.switches) over 20 s
-    stay far below a periodic tick's 1000 or even 100 per second."""
+    until its next timer; the switches it makes (coop.switches) over 60 s
+    stay far below a periodic tick's 1000 or even 100 per second, and it
+    still answers afterwards."""
     before, rc = shell.run("cat /sys/module/coop/parameters/switches")
     assert rc == 0
-    time.sleep(20)
+    time.sleep(60)
     after, rc = shell.run("cat /sys/module/coop/parameters/switches")
-    per_s = (int(after) - int(before)) / 20
+    per_s = (int(after) - int(before)) / 60
     print(f"switches per second at the idle prompt: {per_s:.1f}")
     assert per_s < 50, f"{per_s:.1f} switches per second at idle"
 
