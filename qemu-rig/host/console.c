@@ -66,22 +66,28 @@ void serial_write(const char *s, size_t len)
 
 /*
  * Drain the UART into our buffer. Called from the timer interrupt and
- * from waits; returns true if something new arrived.
+ * from waits, so with interrupts off: a tick between reading a byte and
+ * storing it would store its own bytes at the same place (seen as
+ * duplicated and lost keystrokes under a Linux guest's typed-ahead
+ * input). A byte is read only when there is room for it: reading it
+ * first and then finding the buffer full dropped it. Returns true if
+ * something new arrived.
  */
 static bool serial_drain(void)
 {
+	uint64_t f = irq_save();
 	bool got = false;
 
 	while (inb(COM1 + 5) & LSR_DR) {
-		uint8_t c = inb(COM1);
 		unsigned int next = (rx_head + 1) % RX_SIZE;
 
 		if (next == rx_tail)
 			break;		/* full: the UART keeps the rest */
-		rx_buf[rx_head] = c;
+		rx_buf[rx_head] = inb(COM1);
 		rx_head = next;
 		got = true;
 	}
+	irq_restore(f);
 	return got;
 }
 

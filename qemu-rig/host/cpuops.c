@@ -269,6 +269,35 @@ static void extra_report(void)
 				    extra_regs[i].name, extra.why[i]);
 }
 
+/*
+ * Values of our own in the registers of extra_regs this host does not use,
+ * so that a guest writing the usual zeros over them shows: their
+ * power-on values are zeros as well, and zero over zero would pass the
+ * check unseen (a real host's are rarely zero: Windows runs 32-bit
+ * programs through SYSENTER). Harmless here: nothing in this host uses
+ * SYSENTER or reads TSC_AUX, and DR7 enables none of DR0-3.
+ */
+static void extra_mark(void)
+{
+	static const uint64_t dr[4] = {
+		0xffffffffc0de0000ULL, 0xffffffffc0de1000ULL,
+		0xffffffffc0de2000ULL, 0xffffffffc0de3000ULL,
+	};
+
+	if (extra.on[X_SYSENTER_CS]) {
+		wrmsr(CO_MSR_SYSENTER_CS, 0x10);
+		/* 32 bits: AMD CPUs keep no more. */
+		wrmsr(CO_MSR_SYSENTER_ESP, 0xc0de4000);
+		wrmsr(CO_MSR_SYSENTER_EIP, 0xc0de5000);
+	}
+	if (extra.on[X_TSC_AUX])
+		wrmsr(CO_MSR_TSC_AUX, 0x2a);
+	__asm__ volatile("mov %0, %%dr0" : : "r"(dr[0]));
+	__asm__ volatile("mov %0, %%dr1" : : "r"(dr[1]));
+	__asm__ volatile("mov %0, %%dr2" : : "r"(dr[2]));
+	__asm__ volatile("mov %0, %%dr3" : : "r"(dr[3]));
+}
+
 /* Which of extra_regs this CPU has; said once, at the first attach. */
 static void extra_init(void)
 {
@@ -311,6 +340,7 @@ static void extra_init(void)
 		extra_off(X_MCG_CTL, "no MCA");
 	else if (!(rdmsr(CO_MSR_MCG_CAP) & CO_MCG_CAP_CTL_P))
 		extra_off(X_MCG_CTL, "MCG_CAP without MCG_CTL_P");
+	extra_mark();
 	extra_report();
 }
 

@@ -16,6 +16,8 @@ import hashlib
 import os
 import re
 import signal
+import struct
+import subprocess
 import time
 
 import pytest
@@ -143,6 +145,29 @@ def test_typed_burst_arrives_whole(shell):
     assert digest.split()[0] == hashlib.md5((text + "\n").encode()).hexdigest()
 
 
+def test_typed_ahead_input_arrives_whole(shell):
+    """6 KiB typed faster than the guest reads it (into cat, the console in
+    cooked mode), then 20 command lines each typed the moment the prompt
+    shows: every byte arrives once and in order. Before the bare host
+    drained its UART with interrupts off, about one byte in a few
+    thousand was lost or doubled here."""
+    blob = "".join("".join("abcdefghijklmnopqrstuvwxyz"[(i * 7 + j * 3) % 26]
+                           for j in range(150)) + "\n" for i in range(40))
+    shell.send("stty -echo; cat > /tmp/typed; stty echo\n")
+    time.sleep(1)
+    shell.send(blob)
+    time.sleep(3)
+    shell.send("\x04")
+    out, rc = shell.run("md5sum < /tmp/typed; wc -c < /tmp/typed", 60)
+    assert rc == 0
+    digest, size = out.split()[0], out.split()[-1]
+    assert (digest, int(size)) == (hashlib.md5(blob.encode()).hexdigest(), len(blob)), out
+    for i in range(20):
+        text = blob[i * 151:i * 151 + 150]
+        out, rc = shell.run(f"echo {text} | md5sum; ls /proc > /dev/null", 60)
+        assert out.split()[0] == hashlib.md5((text + "\n").encode()).hexdigest(), (i, out)
+
+
 def test_idle_guest_switches_rarely(shell):
     """Tickless idle: at the prompt the guest sleeps in the idle operation
     until its next timer; the switches it makes (coop.switches) over 60 s
@@ -221,3 +246,67 @@ def test_audit_fails_a_write_off_the_whitelist(tmp_path):
         out[-3000:]
     assert re.search(r"guest wrmsr at 0xffffffff[0-9a-f]+ <[^>]+>, \d+ times?: "
                      r"MSR 0xc0000100 \(FS_BASE\)", out), out[-3000:]
+
+
+def without_sysenter_hook(src, dst):
+    """A copy of vmlinux.boot with patch 0007's SYSENTER hook taken out:
+    in syscall_init the branches on x86_coop() (cmpq $0, coop_passage_pgd)
+    that skip the three SYSENTER writes are turned into "always write"
+    (je into jmp, jne into two nops). The same kernel otherwise, so the
+    test shows that the checks, not luck, stand between such a build and
+    the host."""
+    dis = subprocess.run(["objdump", "-d", "--disassemble=syscall_init", str(src)],
+                         capture_output=True, text=True, check=True).stdout
+    insns = re.findall(r"^ *([0-9a-f]+):\t((?:[0-9a-f]{2} )+)[ \t]*(\S*)", dis, re.M)
+    data = bytearray(src.read_bytes())
+    phoff, = struct.unpack_from("<Q", data, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
+    loads = [struct.unpack_from("<IIQQQQQ", data, phoff + i * phentsize)
+             for i in range(phnum)]
+
+    def offset(va):
+        for p_type, _, p_off, p_vaddr, _, p_filesz, _ in loads:
+            if p_type == 1 and p_vaddr <= va < p_vaddr + p_filesz:
+                return p_off + va - p_vaddr
+        raise AssertionError(f"0x{va:x} is in no PT_LOAD segment")
+
+    flipped = 0
+    for i, (va, raw, mnem) in enumerate(insns[:-1]):
+        line = next(ln for ln in dis.splitlines() if ln.strip().startswith(va + ":"))
+        if mnem != "cmpq" or "<coop_passage_pgd>" not in line:
+            continue
+        # The branch after it: a two-byte je or jne.
+        j = next(k for k in range(i + 1, min(i + 3, len(insns))) if insns[k][2] in ("je", "jne"))
+        jva, jraw, jmnem = insns[j]
+        off = offset(int(jva, 16))
+        assert len(jraw.split()) == 2, (jva, jraw)
+        data[off:off + 2] = (b"\xeb" + data[off + 1:off + 2]) if jmnem == "je" else b"\x90\x90"
+        flipped += 1
+    assert flipped >= 1, f"no x86_coop() branch found in syscall_init:\n{dis}"
+    dst.write_bytes(bytes(data))
+
+
+def test_a_build_without_the_sysenter_hook_is_caught(tmp_path):
+    """Both checks catch a kernel that writes the host's SYSENTER MSRs:
+    the bare host's state check stops the VM after the trip that brought
+    them back changed (75), and the audit names the writes (76, which
+    takes precedence)."""
+    broken = tmp_path / "vmlinux.boot"
+    without_sysenter_hook(lt.kernel_out("coop") / "vmlinux.boot", broken)
+    args = []
+    if os.environ.get("CO_BUILD_DIR"):
+        args += ["--build-dir", os.environ["CO_BUILD_DIR"]]
+    args += ["--audit=%s" % WHITELIST, "--timeout", "600", f"kernel={broken}",
+             f"initrd={lt.initramfs()}", "mem=128", "console=hvc0"]
+    con = lt.Console(args, program=RUN)
+    # The first trip after syscall_init() stops it, long before a prompt.
+    con.expect(r"colinux-bare: exit status", 300, "the bare host's stop")
+    rc = con.wait_exit(300)
+    con.reader.join(10)
+    out = con.transcript(tail=1 << 20)
+    assert rc == 76, out[-3000:]
+    assert "colinux-rootfs: ready" not in out, out[-3000:]
+    assert re.search(r"sysenter_cs", out), out[-3000:]
+    assert re.search(r"guest wrmsr at 0xffffffff[0-9a-f]+ <syscall_init\+0x[0-9a-f]+>, "
+                     r"1 time: MSR 0x174 \(SYSENTER_CS\) not allowed", out), out[-3000:]
+    assert "the run's own status: 75" in out, out[-3000:]
