@@ -22,8 +22,11 @@ MSR_TSC_AUX = 0xc0000103
 PASSAGE_MSRS = {0xc0000100, 0xc0000101, 0xc0000102,         # FS, GS, KERNEL_GS base
                 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084}  # STAR LSTAR CSTAR SFMASK
 # What the bare host sets once at boot (qemu-rig/host/boot.S, cpu.c).
+# EFER, the syscall MSRs and the GS bases; and the SYSENTER MSRs, which
+# the host gives values of its own so that a guest's zeros show (QEMU's
+# default model has SEP, not RDTSCP: no TSC_AUX).
 HOST_MSRS = {0xc0000080, 0xc0000081, 0xc0000082, 0xc0000083, 0xc0000084,
-             0xc0000101, 0xc0000102}
+             0xc0000101, 0xc0000102, 0x174, 0x175, 0x176}
 
 Row = namedtuple("Row", "cls kind va count arg msr source symbol disas")
 
