@@ -40,9 +40,16 @@ static void coop_irq_mask(struct irq_data *d)
 	co_guest_irq_mask(&coop_guest, irqd_to_hwirq(d), true);
 }
 
+static void coop_line(void *ctx, unsigned int line)
+{
+	if (generic_handle_domain_irq(coop_domain, line))
+		pr_warn_ratelimited("cooperative: line %u has no handler\n", line);
+}
+
+/* The guest library dispatches the line to Linux's handler from now on. */
 static void coop_irq_unmask(struct irq_data *d)
 {
-	co_guest_irq_mask(&coop_guest, irqd_to_hwirq(d), false);
+	co_guest_irq_handler(&coop_guest, irqd_to_hwirq(d), coop_line, NULL);
 }
 
 static struct irq_chip coop_irq_chip = {
@@ -98,37 +105,12 @@ static bool coop_lines_pending(void)
 }
 
 /*
- * Run every pending unmasked line, in interrupt context. The host sets
- * bits only while it has the CPU, so a word taken here stays taken; a
- * handler's own operations may raise more, hence the loop.
+ * Run every pending unmasked line, in interrupt context: the guest
+ * library takes the lines (co_guest_dispatch) and calls coop_line().
  */
 static void coop_dispatch(void)
 {
-	struct co_passage_shared *sh = coop_guest.sh;
-	unsigned int w;
-	bool again;
-
-	do {
-		again = false;
-		for (w = 0; w < CO_IRQ_LINES / 64; w++) {
-			u64 live = coop_live_word(w);
-
-			if (!live)
-				continue;
-			__atomic_fetch_and(&sh->irq_pending[w], ~live,
-					   __ATOMIC_SEQ_CST);
-			again = true;
-			while (live) {
-				unsigned int line = w * 64 + __ffs64(live);
-
-				live &= live - 1;
-				coop_guest.irqs[line]++;
-				if (generic_handle_domain_irq(coop_domain, line))
-					pr_warn_ratelimited("cooperative: line %u has no handler\n",
-							    line);
-			}
-		}
-	} while (again);
+	co_guest_dispatch(&coop_guest);
 }
 
 DEFINE_IDTENTRY_SYSVEC(sysvec_coop_virq)
